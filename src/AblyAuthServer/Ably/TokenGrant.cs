@@ -1,0 +1,7 @@
+namespace AblyAuthServer.Ably;
+
+/// <summary>What one token carries: decided by policy before minting, never by the request alone.</summary>
+/// <param name="ClientId">The trusted clientId, or <c>*</c> for the wildcard.</param>
+/// <param name="Capability">The granted capability; never empty.</param>
+/// <param name="Ttl">How long the token lives.</param>
+public sealed record TokenGrant(string ClientId, Capability Capability, TimeSpan Ttl);

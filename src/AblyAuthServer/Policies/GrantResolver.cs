@@ -1,0 +1,112 @@
+using System.Globalization;
+using AblyAuthServer.Ably;
+
+namespace AblyAuthServer.Policies;
+
+/// <summary>Why a grant was refused: a malformed request (400) or a refusal by policy (403).</summary>
+public enum GrantFailure
+{
+    InvalidRequest,
+    Forbidden,
+}
+
+/// <summary>A grant, or why there is none.</summary>
+public readonly record struct GrantResult(TokenGrant? Grant, GrantFailure Failure, string Detail)
+{
+    public static GrantResult Granted(TokenGrant grant) => new(grant, default, string.Empty);
+
+    public static GrantResult Invalid(string detail) => new(null, GrantFailure.InvalidRequest, detail);
+
+    public static GrantResult Forbidden(string detail) => new(null, GrantFailure.Forbidden, detail);
+}
+
+/// <summary>
+/// Decides what a token carries: clientId, capability and TTL from policy, narrowed (never widened) by the request.
+/// Pure: no I/O, so it runs on every token request without touching the account store.
+/// </summary>
+public sealed class GrantResolver(PolicySet policies, TimeSpan defaultTtl, TimeSpan maxTtl)
+{
+    public static readonly TimeSpan MinimumTtl = TimeSpan.FromSeconds(1);
+
+    /// <summary>Resolves the grant for <paramref name="account"/> asking for <paramref name="request"/>.</summary>
+    public GrantResult Resolve(AccountIdentity account, TokenParameters request)
+    {
+        if (!TryResolveTtl(request.Ttl, out var ttl, out var ttlError))
+        {
+            return GrantResult.Invalid(ttlError);
+        }
+
+        var clientId = account.ClientId;
+        if (!string.IsNullOrEmpty(request.ClientId) && !string.Equals(request.ClientId, account.ClientId, StringComparison.Ordinal))
+        {
+            if (!policies.AllowsAnyClientId(account.Roles))
+            {
+                return GrantResult.Forbidden("The requested clientId is not allowed for this user; omit it or use your own.");
+            }
+
+            if (request.ClientId != ClientIds.Wildcard && !ClientIds.IsSafe(request.ClientId, out var clientIdError))
+            {
+                return GrantResult.Invalid($"The requested {clientIdError}.");
+            }
+
+            clientId = request.ClientId;
+        }
+
+        // Templates expand with the token's own clientId; a wildcard token gets the account's own channels.
+        var allowed = policies.Allowed(account.Roles, clientId == ClientIds.Wildcard ? account.ClientId : clientId);
+        if (allowed.IsEmpty)
+        {
+            return GrantResult.Forbidden("No capability is configured for this user's roles.");
+        }
+
+        var granted = allowed;
+        if (!string.IsNullOrEmpty(request.Capability))
+        {
+            if (!Capability.TryParse(request.Capability, out var requested, out var capabilityError))
+            {
+                return GrantResult.Invalid($"The requested capability is malformed: {capabilityError}.");
+            }
+
+            granted = allowed.Intersect(requested!);
+            if (granted.IsEmpty)
+            {
+                return GrantResult.Forbidden("The requested capability shares nothing with what policy allows this user.");
+            }
+        }
+
+        return GrantResult.Granted(new TokenGrant(clientId, granted, ttl));
+    }
+
+    /// <summary>Absent → default; a whole number of milliseconds ≥ 1 s; above the maximum → the maximum.</summary>
+    public bool TryResolveTtl(string? requested, out TimeSpan ttl, out string error)
+    {
+        ttl = defaultTtl;
+        error = string.Empty;
+        if (string.IsNullOrWhiteSpace(requested))
+        {
+            return true;
+        }
+
+        if (!long.TryParse(requested, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds))
+        {
+            // Digits beyond long's range are still a number: clamp them like any other oversized TTL.
+            if (requested.All(char.IsAsciiDigit))
+            {
+                ttl = maxTtl;
+                return true;
+            }
+
+            error = "ttl must be a whole number of milliseconds.";
+            return false;
+        }
+
+        if (milliseconds < MinimumTtl.TotalMilliseconds)
+        {
+            error = $"ttl must be at least {MinimumTtl.TotalMilliseconds:0} milliseconds.";
+            return false;
+        }
+
+        ttl = milliseconds >= maxTtl.TotalMilliseconds ? maxTtl : TimeSpan.FromMilliseconds(milliseconds);
+        return true;
+    }
+}
