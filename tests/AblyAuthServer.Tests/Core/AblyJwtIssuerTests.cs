@@ -39,9 +39,9 @@ public sealed class AblyJwtIssuerTests
         // Act
         var token = issuer.Issue(Grant("user-123", """{"*":["*"]}""", TimeSpan.FromHours(1)));
 
-        // Assert: System.Text.Json's default encoder writes '"' inside strings as \u0022 (JSON-equivalent to \").
+        // Assert: byte for byte the payload of the protocol notes' vector (1.4), escaped as JSON.stringify escapes.
         Assert.Equal(
-            """{"iat":1700000000,"exp":1700003600,"x-ably-capability":"{\u0022*\u0022:[\u0022*\u0022]}","x-ably-clientId":"user-123"}""",
+            """{"iat":1700000000,"exp":1700003600,"x-ably-capability":"{\"*\":[\"*\"]}","x-ably-clientId":"user-123"}""",
             DecodeSegment(token, 1));
     }
 
