@@ -27,7 +27,6 @@ return await StartupGuard.RunGuardedAsync(async () =>
         return await UsersCommand.RunAsync(app.Services, args, Console.In, Console.Out, Console.Error);
     }
 
-    app.ValidateConfiguration();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
     app.UseAuthentication();
@@ -38,6 +37,7 @@ return await StartupGuard.RunGuardedAsync(async () =>
     app.MapSessions();
     app.MapTokens();
 
+    app.ValidateConfiguration();
     await app.RunAsync();
     return 0;
 });
