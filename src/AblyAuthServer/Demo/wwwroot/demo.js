@@ -94,7 +94,7 @@
       '// Same origin: the browser sends the session cookie to authUrl.',
       "const realtime = new Ably.Realtime({ authUrl: '" + authUrl + "' });",
       '',
-      '// Another origin (or a server): send the session token from POST /auth/login.',
+      '// From a server, or another origin (CORS permitting): send the session token from POST /auth/login.',
       'const rest = new Ably.Rest({',
       "  authUrl: '" + authUrl + "',",
       '  authHeaders: { Authorization: `Bearer ${sessionToken}` },',
