@@ -24,14 +24,12 @@ public sealed class CredentialVerifier
     private readonly UserManager<AccountUser> _users;
     private readonly IPasswordHasher<AccountUser> _hasher;
     private readonly UnknownUserThrottle _unknownUsers;
-    private readonly TimeProvider _time;
 
-    public CredentialVerifier(UserManager<AccountUser> users, IPasswordHasher<AccountUser> hasher, UnknownUserThrottle unknownUsers, TimeProvider time)
+    public CredentialVerifier(UserManager<AccountUser> users, IPasswordHasher<AccountUser> hasher, UnknownUserThrottle unknownUsers)
     {
         _users = users;
         _hasher = hasher;
         _unknownUsers = unknownUsers;
-        _time = time;
     }
 
     public async Task<CredentialResult> VerifyAsync(string userName, string password)
@@ -84,9 +82,11 @@ public sealed class CredentialVerifier
             : Invalid;
     }
 
-    private CredentialResult LockedOut(DateTimeOffset? lockoutEnd)
+    // Identity computes LockoutEnd from the system clock (it takes no TimeProvider), so the remainder must too.
+    private static CredentialResult LockedOut(DateTimeOffset? lockoutEnd)
     {
-        var left = (lockoutEnd ?? _time.GetUtcNow()) - _time.GetUtcNow();
+        var now = DateTimeOffset.UtcNow;
+        var left = (lockoutEnd ?? now) - now;
         return new CredentialResult(CredentialOutcome.LockedOut, null, left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1));
     }
 }

@@ -7,8 +7,11 @@ namespace AblyAuthServer.Accounts;
 /// Counts failures for user names that do not exist and locks them out like real accounts,
 /// so lockout responses do not reveal which user names exist.
 /// </summary>
-public sealed class UnknownUserThrottle(IOptions<AccountsOptions> options, TimeProvider time) : IDisposable
+public sealed class UnknownUserThrottle(IOptions<AccountsOptions> options) : IDisposable
 {
+    // Identity's lockout runs on the system clock; unknown names must lock out on the same one.
+    private static readonly TimeProvider time = TimeProvider.System;
+
     // Its own bounded cache: user names are attacker-chosen, so the number of entries must not grow without limit.
     private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 

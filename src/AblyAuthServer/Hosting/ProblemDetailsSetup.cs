@@ -19,7 +19,7 @@ public static class ProblemDetailsSetup
                 StatusCodes.Status405MethodNotAllowed => "This path does not accept the HTTP method used.",
                 StatusCodes.Status400BadRequest => "The request is malformed.",
                 StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
-                StatusCodes.Status415UnsupportedMediaType => "The request body's media type is not accepted here.",
+                StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json or application/x-www-form-urlencoded.",
                 StatusCodes.Status500InternalServerError => "The server failed to handle the request; it has been logged with the trace id.",
                 _ => null,
             };

@@ -33,9 +33,14 @@ internal sealed class AblyOptionsValidator : IValidateOptions<AblyOptions>
     public ValidateOptionsResult Validate(string? name, AblyOptions options)
     {
         var failures = new List<string>();
-        if (!AblyKey.TryParse(options.ApiKey, out _, out var keyError))
+        if (!AblyKey.TryParse(options.ApiKey, out var key, out var keyError))
         {
             failures.Add($"Ably:ApiKey (environment ABLY_API_KEY or ABLY_API_KEY_FILE) {keyError}.");
+        }
+        else if (key!.SecretLength < AblyKey.MinimumJwtSecretBytes)
+        {
+            // HS256 signing in Microsoft.IdentityModel refuses shorter keys; Ably's own secrets are 43 characters.
+            failures.Add($"Ably:ApiKey (environment ABLY_API_KEY or ABLY_API_KEY_FILE) is malformed: the secret is shorter than {AblyKey.MinimumJwtSecretBytes} bytes.");
         }
 
         if (options.MaxTtl < GrantResolver.MinimumTtl || options.MaxTtl > AblyOptions.AblyMaxTtl)
