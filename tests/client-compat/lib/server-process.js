@@ -77,9 +77,12 @@ export function freePort() {
   });
 }
 
-/** The environment the server and its CLI share: configuration only through env, as the contract says. */
+/**
+ * The environment the server and its CLI share: configuration only through env, as the contract says.
+ * An `extra` value of null removes that variable (to see the app's own default).
+ */
 function serverEnvironment({ databasePath, port, extra }) {
-  return {
+  const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     DOTNET_ROOT: process.env.DOTNET_ROOT ?? '',
@@ -94,6 +97,7 @@ function serverEnvironment({ databasePath, port, extra }) {
     Demo__Enabled: 'true',
     ...extra,
   };
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== null));
 }
 
 /** `dotnet <dll> users add <name> --role <role> [--client-id <id>]` with the password on stdin. */
@@ -135,10 +139,10 @@ async function waitUntilReady(baseUrl, child, output) {
 
 /**
  * Publishes (or reuses) the server, creates a temp dir with a SQLite database, adds the test users with the CLI,
- * starts the server on a free loopback port and waits for /readyz.
+ * starts the server on a free loopback port and waits for /readyz. `extraEnv` adds or (with null) removes variables.
  * @returns {Promise<{ baseUrl: string, dll: string, logs: () => string, stop: () => Promise<void> }>}
  */
-export async function startServer({ extraEnv = {} } = {}) {
+export async function startServer({ extraEnv = {}, seedUsers = true } = {}) {
   const workDir = await mkdtemp(path.join(tmpdir(), 'ably-auth-client-compat-'));
   let child;
   try {
@@ -146,7 +150,7 @@ export async function startServer({ extraEnv = {} } = {}) {
     const port = await freePort();
     const env = serverEnvironment({ databasePath: path.join(workDir, 'accounts.db'), port, extra: extraEnv });
 
-    for (const user of Object.values(USERS)) {
+    for (const user of seedUsers ? Object.values(USERS) : []) {
       await addUser(dll, env, user);
     }
 

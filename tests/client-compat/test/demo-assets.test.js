@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { startServer } from '../lib/server-process.js';
 import { useServer } from '../lib/suite-server.js';
 
 const { baseUrl } = await useServer();
@@ -61,6 +62,20 @@ describe('/demo assets', () => {
     for (const asset of ['/demo/nope.js', '/demo/../appsettings.json', '/demo/vendor/', '/demo/DemoEndpoints.cs']) {
       const response = await get(asset);
       assert.equal(response.status, 404, asset);
+    }
+  });
+});
+
+describe('/demo off by default', () => {
+  test('without Demo:Enabled the routes do not exist (404), so production never serves the page', async () => {
+    const server = await startServer({ extraEnv: { Demo__Enabled: null }, seedUsers: false });
+    try {
+      for (const asset of ['/demo', '/demo/demo.js', '/demo/vendor/ably.min.js']) {
+        const response = await fetch(new URL(asset, server.baseUrl), { signal: AbortSignal.timeout(10_000) });
+        assert.equal(response.status, 404, asset);
+      }
+    } finally {
+      await server.stop();
     }
   });
 });
