@@ -43,7 +43,8 @@ describe('the /demo page in headless Chromium', () => {
   after(() => browser?.close());
 
   test('a first visit without a session shows the login form', async () => {
-    await page.goto(`${baseUrl}/demo`);
+    const response = await page.goto(`${baseUrl}/demo`);
+    assert.equal(response.status(), 200, 'GET /demo must serve the page: is app.MapDemo() wired and Demo:Enabled true?');
 
     await page.locator('#login-panel').waitFor({ state: 'visible' });
     assert.equal(await page.locator('#token-panel').isVisible(), false);
