@@ -8,7 +8,8 @@ using AblyAuthServer.Tokens;
 
 return await StartupGuard.RunGuardedAsync(async () =>
 {
-    var builder = WebApplication.CreateBuilder(args);
+    // appsettings.json ships beside the executable; relative data paths stay relative to the working directory.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.Configuration.AddSecretVariables();
 
     builder.Services.AddSingleton(TimeProvider.System);
