@@ -1,4 +1,5 @@
 using AblyAuthServer.Accounts;
+using AblyAuthServer.Demo;
 using AblyAuthServer.Health;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.OpenApi;
@@ -20,6 +21,7 @@ return await StartupGuard.RunGuardedAsync(async () =>
     builder.Services.AddTokens();
     builder.Services.AddHealth();
     builder.Services.AddOpenApiDocument();
+    builder.Services.AddDemo();
 
     var app = builder.Build();
     if (UsersCommand.IsInvocation(args))
@@ -36,6 +38,7 @@ return await StartupGuard.RunGuardedAsync(async () =>
     app.MapHealth();
     app.MapSessions();
     app.MapTokens();
+    app.MapDemo();
 
     app.ValidateConfiguration();
     await app.RunAsync();

@@ -33,10 +33,8 @@ internal sealed class AblyOperationFilter : IOperationFilter
         var path = "/" + context.ApiDescription.RelativePath;
         var isTokenEndpoint = path.StartsWith("/ably/", StringComparison.Ordinal);
 
-        if (policy is not null)
-        {
-            operation.Security = Requirements(context.Document, policy == SessionEndpoints.IssueTokensPolicy);
-        }
+        // Login is how a caller gets credentials: it declares none, explicitly.
+        operation.Security = policy is null ? [] : Requirements(context.Document, policy == SessionEndpoints.IssueTokensPolicy);
 
         if (isTokenEndpoint && context.ApiDescription.HttpMethod == "GET")
         {

@@ -34,9 +34,12 @@ public static class OpenApiEndpoints
                 Description = "Logs an app's users in and issues Ably JWTs and TokenRequests whose clientId and capability come from "
                     + "per-role policy. Point an Ably SDK's authUrl at /ably/token (or /ably/token-request). Errors are RFC 9457 problem details; "
                     + "401 means authenticate again (SDKs retry later), 403 means refused (SDKs stop).",
-                License = new OpenApiLicense { Name = "See the repository" },
             });
             swagger.SupportNonNullableReferenceTypes();
+            swagger.NonNullableReferenceTypesAsRequired();
+
+            // Relative, so the committed document does not depend on where the server runs.
+            swagger.AddServer(new OpenApiServer { Url = "/", Description = "This server" });
             swagger.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "AblyAuthServer.xml"));
             swagger.AddSecurityDefinition(BearerScheme, new OpenApiSecurityScheme
             {
@@ -58,6 +61,8 @@ public static class OpenApiEndpoints
                 Description = "An account's user name and password on every request (Auth:AllowBasic).",
             });
             swagger.OperationFilter<AblyOperationFilter>();
+            swagger.DocumentFilter<TagDescriptionsFilter>();
+            swagger.SchemaFilter<OpenBodySchemaFilter>();
         });
         return services;
     }
@@ -83,5 +88,28 @@ public static class OpenApiEndpoints
         using var writer = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
         document.SerializeAsV3(new OpenApiJsonWriter(writer));
         return writer.ToString();
+    }
+}
+
+/// <summary>Describes each tag, for readers of the rendered document.</summary>
+internal sealed class TagDescriptionsFilter : Swashbuckle.AspNetCore.SwaggerGen.IDocumentFilter
+{
+    public void Apply(OpenApiDocument document, Swashbuckle.AspNetCore.SwaggerGen.DocumentFilterContext context) =>
+        document.Tags = new HashSet<OpenApiTag>
+        {
+            new() { Name = "Ably tokens", Description = "Ably JWTs and TokenRequests for the authenticated caller: the authUrl targets." },
+            new() { Name = "Sessions", Description = "Log in and out; a session authenticates the token endpoints." },
+        };
+}
+
+/// <summary>Request bodies may carry fields the server ignores (ably-js adds authParams), so they are not closed.</summary>
+internal sealed class OpenBodySchemaFilter : Swashbuckle.AspNetCore.SwaggerGen.ISchemaFilter
+{
+    public void Apply(IOpenApiSchema schema, Swashbuckle.AspNetCore.SwaggerGen.SchemaFilterContext context)
+    {
+        if (schema is OpenApiSchema concrete && context.Type == typeof(AblyAuthServer.Tokens.TokenParametersBody))
+        {
+            concrete.AdditionalPropertiesAllowed = true;
+        }
     }
 }
