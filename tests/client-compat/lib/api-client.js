@@ -24,20 +24,6 @@ export function createAblyAuthClient(baseUrl) {
 }
 
 /**
- * The document marks no property as required, so every field is optional in the generated types: check at run time.
- * @template T
- * @param {T | null | undefined} value
- * @param {string} what
- * @returns {T}
- */
-function present(value, what) {
-  if (value === undefined || value === null) {
-    throw new Error(`${what} is missing from the response`);
-  }
-  return value;
-}
-
-/**
  * @param {{ response: Response, error?: Schemas['ProblemDetails'] | unknown }} result
  * @param {string} operation
  */
@@ -60,42 +46,49 @@ export async function login(client, credentials) {
   if (!result.data) {
     throw failure(result, 'POST /auth/login');
   }
-  return {
-    sessionToken: present(result.data.sessionToken, 'sessionToken'),
-    expiresAt: present(result.data.expiresAt, 'expiresAt'),
-    clientId: present(result.data.clientId, 'clientId'),
-  };
+  // The document marks every LoginResponse property required, so the generated type has no optional fields.
+  const { sessionToken, expiresAt, clientId } = result.data;
+  return { sessionToken, expiresAt, clientId };
 }
 
 /**
- * The document declares the token params only for POST bodies (its GETs list no query parameters), so narrowing
- * goes through POST with a JSON body; without params a plain GET is enough.
+ * The token params as the document types them: query parameters for GET, a JSON body for POST (ttl a number).
  * @param {TokenParams | undefined} params
- * @returns {Schemas['TokenParameters'] | undefined}
+ * @returns {Schemas['TokenParametersBody']}
  */
-function tokenParametersBody(params) {
-  if (!params) {
-    return undefined;
-  }
+function tokenParameters(params) {
   return {
-    clientId: params.clientId ?? null,
-    capability: params.capability ? JSON.stringify(params.capability) : null,
-    ttl: params.ttl === undefined ? null : String(params.ttl),
+    clientId: params?.clientId ?? null,
+    capability: params?.capability ? JSON.stringify(params.capability) : null,
+    ttl: params?.ttl ?? null,
   };
 }
 
 /**
- * An Ably JWT for the session (GET /ably/token, or POST with params).
+ * Drops absent values, so a GET sends only the parameters that were asked for.
+ * @param {Schemas['TokenParametersBody']} parameters
+ */
+function queryOf({ clientId, capability, ttl }) {
+  return {
+    ...(clientId === null || clientId === undefined ? {} : { clientId }),
+    ...(capability === null || capability === undefined ? {} : { capability }),
+    ...(ttl === null || ttl === undefined ? {} : { ttl }),
+  };
+}
+
+/**
+ * An Ably JWT for the session: GET /ably/token with the params in the query string, as ably-js sends them.
  * @param {AblyAuthClient} client
  * @param {string} sessionToken
  * @param {TokenParams} [params]
  * @returns {Promise<string>}
  */
 export async function fetchAblyJwt(client, sessionToken, params) {
-  const body = tokenParametersBody(params);
-  const result = body
-    ? await client.POST('/ably/token', { body, headers: bearer(sessionToken), parseAs: 'text' })
-    : await client.GET('/ably/token', { headers: bearer(sessionToken), parseAs: 'text' });
+  const result = await client.GET('/ably/token', {
+    params: { query: queryOf(tokenParameters(params)) },
+    headers: bearer(sessionToken),
+    parseAs: 'text',
+  });
   if (result.data === undefined) {
     throw failure(result, '/ably/token');
   }
@@ -103,17 +96,14 @@ export async function fetchAblyJwt(client, sessionToken, params) {
 }
 
 /**
- * A signed TokenRequest for the session (GET /ably/token-request, or POST with params).
+ * A signed TokenRequest for the session: POST /ably/token-request with the params as a JSON body.
  * @param {AblyAuthClient} client
  * @param {string} sessionToken
  * @param {TokenParams} [params]
  * @returns {Promise<Schemas['TokenRequest']>}
  */
 export async function fetchTokenRequest(client, sessionToken, params) {
-  const body = tokenParametersBody(params);
-  const result = body
-    ? await client.POST('/ably/token-request', { body, headers: bearer(sessionToken) })
-    : await client.GET('/ably/token-request', { headers: bearer(sessionToken) });
+  const result = await client.POST('/ably/token-request', { body: tokenParameters(params), headers: bearer(sessionToken) });
   if (!result.data) {
     throw failure(result, '/ably/token-request');
   }
