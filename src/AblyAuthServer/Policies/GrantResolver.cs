@@ -59,7 +59,7 @@ public sealed class GrantResolver(PolicySet policies, TimeSpan defaultTtl, TimeS
         }
 
         // Templates expand with the token's own clientId; a wildcard token gets the account's own channels.
-        var allowed = policies.Allowed(account.Roles, clientId == ClientIds.Wildcard ? account.ClientId : clientId);
+        var allowed = policies.AllowedCached(account.Roles, clientId == ClientIds.Wildcard ? account.ClientId : clientId);
         if (allowed.IsEmpty)
         {
             return GrantResult.Forbidden("No capability is configured for this user's roles.");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AblyAuthServer.Ably;
 
 namespace AblyAuthServer.Policies;
@@ -7,7 +8,9 @@ public sealed class PolicySet
 {
     public const string ClientIdPlaceholder = "{clientId}";
 
+    private const int MaxCachedCapabilities = 10_000;
     private readonly Dictionary<string, RolePolicy> _roles;
+    private readonly ConcurrentDictionary<(string Roles, string ClientId), Capability> _expanded = new();
 
     private PolicySet(Dictionary<string, RolePolicy> roles) => _roles = roles;
 
@@ -84,6 +87,27 @@ public sealed class PolicySet
         }
 
         return builder.Build();
+    }
+
+    /// <summary>
+    /// <see cref="Allowed"/>, remembered per role set and clientId: policies do not change while the process runs,
+    /// and a remembered capability also keeps its canonical JSON, so a token refresh expands nothing.
+    /// </summary>
+    public Capability AllowedCached(IReadOnlyList<string> roles, string clientId)
+    {
+        // Length-prefixed, so no two role lists share a key whatever characters role names contain.
+        var key = (string.Concat(roles.Select(role => $"{role.Length}:{role}")), clientId);
+        if (_expanded.TryGetValue(key, out var capability))
+        {
+            return capability;
+        }
+
+        if (_expanded.Count >= MaxCachedCapabilities)
+        {
+            _expanded.Clear();
+        }
+
+        return _expanded.GetOrAdd(key, _ => Allowed(roles, clientId));
     }
 
     private sealed record RolePolicy(List<(string Channel, string[] Operations)> Grants, bool AllowAnyClientId);

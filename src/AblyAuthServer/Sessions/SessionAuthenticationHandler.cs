@@ -27,7 +27,7 @@ internal sealed class SessionAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        if (tokens.Unprotect(token) is not { } ticket)
+        if (tokens.Read(token) is not { } ticket)
         {
             return AuthenticateResult.Fail("The session token is not valid.");
         }

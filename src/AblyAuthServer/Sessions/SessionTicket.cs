@@ -3,6 +3,7 @@ using System.Text;
 using AblyAuthServer.Policies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace AblyAuthServer.Sessions;
 
@@ -18,10 +19,35 @@ public sealed record SessionTicket(
 /// Issues and reads session tokens: a compact binary ticket encrypted and authenticated with ASP.NET Core
 /// data protection (the same key ring protects it on every replica that shares the keys).
 /// </summary>
-public sealed class SessionTokens(IDataProtectionProvider protection)
+public sealed class SessionTokens(IDataProtectionProvider protection) : IDisposable
 {
     private const byte FormatVersion = 1;
+    private static readonly TimeSpan MaxCacheTime = TimeSpan.FromMinutes(5);
     private readonly IDataProtector _protector = protection.CreateProtector("AblyAuthServer.Sessions.v1");
+
+    // Decrypting a ticket costs a key derivation, AES and an HMAC; an SDK refreshes with the same token again and
+    // again, so verified tickets are kept by their exact token text. Expiry, logout and the account are still
+    // checked on every request by the caller; only the decryption is saved.
+    private readonly MemoryCache _verified = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+
+    /// <summary>Like <see cref="Unprotect"/>, remembering verified tickets for a few minutes.</summary>
+    public SessionTicket? Read(string token)
+    {
+        if (_verified.TryGetValue(token, out SessionTicket? cached))
+        {
+            return cached;
+        }
+
+        var ticket = Unprotect(token);
+        if (ticket is not null)
+        {
+            _verified.Set(token, ticket, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = MaxCacheTime });
+        }
+
+        return ticket;
+    }
+
+    public void Dispose() => _verified.Dispose();
 
     public static string NewSessionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
