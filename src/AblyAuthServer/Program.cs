@@ -1,6 +1,8 @@
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Health;
 using AblyAuthServer.Hosting;
+using AblyAuthServer.Hosting.RateLimiting;
+using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.OpenApi;
 using AblyAuthServer.Policies;
 using AblyAuthServer.Sessions;
@@ -13,6 +15,12 @@ return await StartupGuard.RunGuardedAsync(async () =>
     builder.Configuration.AddSecretVariables();
 
     builder.Services.AddSingleton(TimeProvider.System);
+    builder.AddTelemetry();
+    builder.Services.AddServerLimits();
+    builder.Services.AddTrustedForwardedHeaders();
+    builder.Services.AddSecurityHeaders();
+    builder.Services.AddCrossOriginPolicy();
+    builder.Services.AddRateLimits();
     builder.Services.AddProblemResponses();
     builder.Services.AddPolicies();
     builder.Services.AddAccounts();
@@ -28,10 +36,17 @@ return await StartupGuard.RunGuardedAsync(async () =>
     }
 
     app.ValidateConfiguration();
+    app.UseMetricsPort();
+    app.UseTrustedForwardedHeaders();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
+    app.UseSecurityHeaders();
+    app.UseRouting();
+    app.UseCors();
     app.UseAuthentication();
     app.UseAuthorization();
+    app.UseRateLimits();
+    app.UseRequestTimeouts();
 
     app.MapOpenApiDocument();
     app.MapHealth();
