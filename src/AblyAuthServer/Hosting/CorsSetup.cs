@@ -28,7 +28,7 @@ public static class CorsSetup
         services.AddOptions<CrossOriginOptions>().BindConfiguration(CrossOriginOptions.SectionName)
             .Validate(o => !o.AllowedOrigins.Any(origin => origin.Contains('*', StringComparison.Ordinal)),
                 "Cors:AllowedOrigins (CORS__ALLOWEDORIGINS__<n>) must not contain '*': credentials are allowed, so list exact origins such as https://app.example.com.")
-            .Validate(o => o.AllowedOrigins.All(IsOrigin),
+            .Validate(o => o.AllowedOrigins.All(origin => origin.Contains('*', StringComparison.Ordinal) || IsOrigin(origin)),
                 "Cors:AllowedOrigins (CORS__ALLOWEDORIGINS__<n>) must list origins as scheme://host[:port], with no path, e.g. https://app.example.com.")
             .ValidateOnStart();
 

@@ -26,7 +26,7 @@ public static class ForwardedHeadersSetup
     public static IServiceCollection AddTrustedForwardedHeaders(this IServiceCollection services)
     {
         services.AddOptions<TrustedProxyOptions>().BindConfiguration(TrustedProxyOptions.SectionName)
-            .Validate(o => o.KnownProxies.All(p => IPAddress.TryParse(p, out _)),
+            .Validate(o => o.KnownProxies.All(IsAddress),
                 "ForwardedHeaders:KnownProxies (FORWARDEDHEADERS__KNOWNPROXIES__<n>) must list IP addresses, e.g. 10.0.0.2.")
             .Validate(o => o.KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)),
                 "ForwardedHeaders:KnownNetworks (FORWARDEDHEADERS__KNOWNNETWORKS__<n>) must list CIDR networks, e.g. 10.0.0.0/8.")
@@ -56,4 +56,9 @@ public static class ForwardedHeadersSetup
     }
 
     public static IApplicationBuilder UseTrustedForwardedHeaders(this IApplicationBuilder app) => app.UseForwardedHeaders();
+
+    // IPAddress.TryParse also accepts legacy forms such as "10.0.0" (= 10.0.0.0); a proxy list wants dotted quads.
+    private static bool IsAddress(string text) =>
+        IPAddress.TryParse(text, out var address)
+        && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3);
 }

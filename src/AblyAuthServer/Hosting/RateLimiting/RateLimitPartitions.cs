@@ -35,8 +35,14 @@ public sealed class RateLimitPartitions(IOptions<RateLimitingOptions> options)
 
     /// <summary>
     /// The client's address as the forwarded headers middleware left it (a proxy's X-Forwarded-For only when that
-    /// proxy is trusted). IPv6 clients are counted per /64, the block one subscriber usually holds.
+    /// proxy is trusted), for logs.
     /// </summary>
+    public static string ClientIp(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } address
+            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+            : "unknown";
+
+    /// <summary>The client's address as a limit counts it: IPv6 clients per /64, the block one subscriber usually holds.</summary>
     public static string ClientAddress(HttpContext context)
     {
         var address = context.Connection.RemoteIpAddress;
@@ -50,14 +56,14 @@ public sealed class RateLimitPartitions(IOptions<RateLimitingOptions> options)
             address = address.MapToIPv4();
         }
 
-        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
         {
-            var bytes = address.GetAddressBytes();
-            Array.Clear(bytes, 8, 8);
-            return new IPAddress(bytes) + "/64";
+            return address.ToString();
         }
 
-        return address.ToString();
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
     }
 
     private static RateLimitPartition<string> FixedWindow(string key, RateLimit limit) =>

@@ -57,7 +57,7 @@ public static partial class RateLimitingSetup
         context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         context.RequestServices.GetRequiredService<AuthMetrics>().RateLimitRejected(policy);
         LogRejected(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RateLimitingSetup).FullName!),
-            policy, RateLimitPartitions.ClientAddress(context), context.Request.Path);
+            policy, RateLimitPartitions.ClientIp(context), context.Request.Path);
     }
 
     private static async ValueTask RejectAsync(HttpContext context, string policy, TimeSpan retryAfter, string detail)
@@ -81,6 +81,6 @@ public static partial class RateLimitingSetup
                 : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
     }
 
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Warning, Message = "Rate limit {Policy} refused a request from {ClientAddress} to {Path}")]
-    private static partial void LogRejected(ILogger logger, string policy, string clientAddress, string path);
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Warning, Message = "Rate limit {Policy} refused a request from {ClientIp} to {Path}")]
+    private static partial void LogRejected(ILogger logger, string policy, string clientIp, string path);
 }
