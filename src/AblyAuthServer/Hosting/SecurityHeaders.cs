@@ -20,7 +20,8 @@ public static class SecurityHeaders
 
     /// <summary>
     /// <c>nosniff</c>, <c>no-referrer</c>, <c>DENY</c> framing and a content security policy on every response
-    /// (errors included: they are added as the response starts); HSTS outside Development.
+    /// (errors included: they are added as the response starts), unless the endpoint set its own policy; HSTS
+    /// outside Development.
     /// </summary>
     public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
@@ -38,15 +39,10 @@ public static class SecurityHeaders
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "no-referrer";
                 headers.XFrameOptions = "DENY";
-                var path = context.Request.Path;
-                if (path.StartsWithSegments(DemoPath, StringComparison.OrdinalIgnoreCase))
+                // An endpoint that set its own policy (e.g. a page tailored to its files) keeps it.
+                if (!headers.ContainsKey("Content-Security-Policy") && ContentSecurityPolicy(context.Request.Path) is { } policy)
                 {
-                    headers.ContentSecurityPolicy = DemoContentSecurityPolicy;
-                }
-                else if (!path.StartsWithSegments(SwaggerPath, StringComparison.OrdinalIgnoreCase)
-                    || path.Value!.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
-                {
-                    headers.ContentSecurityPolicy = ApiContentSecurityPolicy;
+                    headers.ContentSecurityPolicy = policy;
                 }
 
                 return Task.CompletedTask;
@@ -55,4 +51,9 @@ public static class SecurityHeaders
         });
         return app;
     }
+
+    private static string? ContentSecurityPolicy(PathString path) =>
+        path.StartsWithSegments(DemoPath, StringComparison.OrdinalIgnoreCase) ? DemoContentSecurityPolicy
+        : path.StartsWithSegments(SwaggerPath, StringComparison.OrdinalIgnoreCase) && !path.Value!.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? null
+        : ApiContentSecurityPolicy;
 }
