@@ -2,6 +2,8 @@ using AblyAuthServer.Accounts;
 using AblyAuthServer.Demo;
 using AblyAuthServer.Health;
 using AblyAuthServer.Hosting;
+using AblyAuthServer.Hosting.RateLimiting;
+using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.OpenApi;
 using AblyAuthServer.Policies;
 using AblyAuthServer.Sessions;
@@ -14,6 +16,12 @@ return await StartupGuard.RunGuardedAsync(async () =>
     builder.Configuration.AddSecretVariables();
 
     builder.Services.AddSingleton(TimeProvider.System);
+    builder.AddTelemetry();
+    builder.Services.AddServerLimits();
+    builder.Services.AddTrustedForwardedHeaders();
+    builder.Services.AddSecurityHeaders();
+    builder.Services.AddCrossOriginPolicy();
+    builder.Services.AddRateLimits();
     builder.Services.AddProblemResponses();
     builder.Services.AddPolicies();
     builder.Services.AddAccounts();
@@ -29,10 +37,18 @@ return await StartupGuard.RunGuardedAsync(async () =>
         return await UsersCommand.RunAsync(app.Services, args, Console.In, Console.Out, Console.Error);
     }
 
+    app.ValidateConfiguration();
+    app.UseMetricsPort();
+    app.UseTrustedForwardedHeaders();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
+    app.UseSecurityHeaders();
+    app.UseRouting();
+    app.UseCors();
     app.UseAuthentication();
     app.UseAuthorization();
+    app.UseRateLimits();
+    app.UseRequestTimeouts();
 
     app.MapOpenApiDocument();
     app.MapHealth();
@@ -40,7 +56,6 @@ return await StartupGuard.RunGuardedAsync(async () =>
     app.MapTokens();
     app.MapDemo();
 
-    app.ValidateConfiguration();
     await app.RunAsync();
     return 0;
 });

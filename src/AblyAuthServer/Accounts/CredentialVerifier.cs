@@ -1,3 +1,4 @@
+using AblyAuthServer.Hosting.Telemetry;
 using Microsoft.AspNetCore.Identity;
 
 namespace AblyAuthServer.Accounts;
@@ -24,15 +25,28 @@ public sealed class CredentialVerifier
     private readonly UserManager<AccountUser> _users;
     private readonly IPasswordHasher<AccountUser> _hasher;
     private readonly UnknownUserThrottle _unknownUsers;
+    private readonly AuthMetrics _metrics;
 
-    public CredentialVerifier(UserManager<AccountUser> users, IPasswordHasher<AccountUser> hasher, UnknownUserThrottle unknownUsers)
+    public CredentialVerifier(UserManager<AccountUser> users, IPasswordHasher<AccountUser> hasher, UnknownUserThrottle unknownUsers, AuthMetrics metrics)
     {
         _users = users;
         _hasher = hasher;
         _unknownUsers = unknownUsers;
+        _metrics = metrics;
     }
 
     public async Task<CredentialResult> VerifyAsync(string userName, string password)
+    {
+        var result = await CheckAsync(userName, password);
+        if (result.Outcome != CredentialOutcome.Succeeded)
+        {
+            _metrics.LoginFailed(lockedOut: result.Outcome == CredentialOutcome.LockedOut);
+        }
+
+        return result;
+    }
+
+    private async Task<CredentialResult> CheckAsync(string userName, string password)
     {
         var user = await _users.FindByNameAsync(userName);
         if (user is null)
@@ -48,7 +62,13 @@ public sealed class CredentialVerifier
         if (!await _users.CheckPasswordAsync(user, password))
         {
             await _users.AccessFailedAsync(user);
-            return await _users.IsLockedOutAsync(user) ? LockedOut(user.LockoutEnd) : Invalid;
+            if (await _users.IsLockedOutAsync(user))
+            {
+                _metrics.LockedOut();
+                return LockedOut(user.LockoutEnd);
+            }
+
+            return Invalid;
         }
 
         if (user.IsDisabled)
@@ -77,9 +97,13 @@ public sealed class CredentialVerifier
         // Same cost as a real check, so timing does not tell which user names exist.
         _dummyHash ??= _hasher.HashPassword(DummyUser, Guid.NewGuid().ToString("N"));
         _hasher.VerifyHashedPassword(DummyUser, _dummyHash, password);
-        return _unknownUsers.RecordFailure(normalized) is { } lockout
-            ? new CredentialResult(CredentialOutcome.LockedOut, null, lockout)
-            : Invalid;
+        if (_unknownUsers.RecordFailure(normalized) is { } lockout)
+        {
+            _metrics.LockedOut();
+            return new CredentialResult(CredentialOutcome.LockedOut, null, lockout);
+        }
+
+        return Invalid;
     }
 
     // Identity computes LockoutEnd from the system clock (it takes no TimeProvider), so the remainder must too.

@@ -1,5 +1,6 @@
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Ably;
+using Microsoft.AspNetCore.Cors;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AblyAuthServer.Health;
@@ -20,8 +21,11 @@ public static class HealthEndpoints
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
         // Short plain-text bodies on purpose: probes need a status, and details would describe the deployment.
-        app.MapHealthChecks("/healthz", new() { Predicate = _ => false }).ExcludeFromDescription();
-        app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains(ReadyTag) }).ExcludeFromDescription();
+        // Probes come from the orchestrator, not browsers or users: no auth, CORS or rate limit applies.
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false }).ExcludeFromDescription()
+            .AllowAnonymous().WithMetadata(new DisableCorsAttribute()).DisableRateLimiting();
+        app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains(ReadyTag) }).ExcludeFromDescription()
+            .AllowAnonymous().WithMetadata(new DisableCorsAttribute()).DisableRateLimiting();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Hosting;
+using AblyAuthServer.Hosting.RateLimiting;
 using AblyAuthServer.Policies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -77,9 +78,10 @@ public static class SessionEndpoints
 
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/auth").WithTags("Sessions");
+        var group = app.MapGroup("/auth").WithTags("Sessions").RequireCors(CorsSetup.PolicyName);
 
         group.MapPost("/login", Login)
+            .RequireRateLimiting(RateLimitPartitions.LoginPerIp)
             .WithName("Login")
             .WithSummary("Log in with an account's user name and password")
             .WithDescription("Checks the credentials and starts a session. The session token comes back in the body and as an HttpOnly cookie; send either to the token endpoints.")
@@ -110,6 +112,7 @@ public static class SessionEndpoints
     private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
         HttpContext context,
         CredentialVerifier credentials,
+        UserNameRateLimiter userNameLimit,
         UserManager<AccountUser> users,
         SessionTokens tokens,
         IOptions<SessionOptions> options,
@@ -134,6 +137,11 @@ public static class SessionEndpoints
         {
             return RequestFields.Problem(StatusCodes.Status400BadRequest,
                 $"'username' is limited to {MaxUserNameLength} characters and 'password' to {MaxPasswordLength}.");
+        }
+
+        if (userNameLimit.TryAcquire(context, userName) is { } limited)
+        {
+            return limited;
         }
 
         var result = await credentials.VerifyAsync(userName, password);

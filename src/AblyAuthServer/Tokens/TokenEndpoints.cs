@@ -1,5 +1,7 @@
 using AblyAuthServer.Ably;
 using AblyAuthServer.Hosting;
+using AblyAuthServer.Hosting.RateLimiting;
+using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.Policies;
 using AblyAuthServer.Sessions;
 using Microsoft.AspNetCore.Http.Features;
@@ -33,6 +35,8 @@ public static partial class TokenEndpoints
         var group = app.MapGroup("/ably")
             .WithTags("Ably tokens")
             .RequireAuthorization(SessionEndpoints.IssueTokensPolicy)
+            .RequireCors(CorsSetup.PolicyName)
+            .RequireRateLimiting(RateLimitPartitions.TokensPerUser)
             .AddEndpointFilter(async (context, next) =>
             {
                 // Tokens and refusals alike must never be cached by a browser or proxy.
@@ -52,6 +56,7 @@ public static partial class TokenEndpoints
         GrantResolver grants,
         AblyJwtIssuer issuer,
         IOptions<AblyOptions> options,
+        AuthMetrics metrics,
         ILogger<AblyJwtIssuer> logger,
         CancellationToken cancellationToken)
     {
@@ -70,6 +75,7 @@ public static partial class TokenEndpoints
         }
 
         LogIssued(logger, "jwt", caller!.Account.UserName, grant!.ClientId, issuer.Key.Name, (long)grant.Ttl.TotalMilliseconds, grant.Capability.ToJson());
+        metrics.TokenIssued("jwt", caller.Account.Roles);
         return TypedResults.Text(jwt, JwtContentType);
     }
 
@@ -77,6 +83,7 @@ public static partial class TokenEndpoints
         HttpContext context,
         GrantResolver grants,
         TokenRequestSigner signer,
+        AuthMetrics metrics,
         ILogger<TokenRequestSigner> logger,
         CancellationToken cancellationToken)
     {
@@ -88,6 +95,7 @@ public static partial class TokenEndpoints
 
         var request = signer.Sign(grant!);
         LogIssued(logger, "token-request", caller!.Account.UserName, grant!.ClientId, request.KeyName, request.Ttl, request.Capability);
+        metrics.TokenIssued("token-request", caller.Account.Roles);
         return TypedResults.Ok(request);
     }
 

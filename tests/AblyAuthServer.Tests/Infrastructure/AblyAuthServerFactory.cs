@@ -2,18 +2,22 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Sessions;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AblyAuthServer.Tests.Infrastructure;
 
 /// <summary>
 /// The real app in memory: a temp SQLite file, a test key, fast password hashing, immediate account re-checks and a
-/// fake clock. Each instance is isolated (own database and data protection keys).
+/// fake clock. Each instance is isolated (own database and data protection keys). Rate limits are lifted unless a
+/// test sets them; every log event is recorded in <see cref="Logs"/>; a request's <see cref="RemoteIpHeader"/> sets
+/// the peer address the server sees (as a proxy's or client's connection would).
 /// </summary>
 public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
 {
@@ -22,10 +26,15 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
     public const string ApiKey = KeyName + ":" + Secret;
     public const string Password = "correct horse battery staple";
 
-    private readonly Dictionary<string, string?> _settings;
+    /// <summary>A test-only request header: the connection's remote address, applied before any middleware.</summary>
+    public const string RemoteIpHeader = "X-Test-Remote-Ip";
 
-    public AblyAuthServerFactory(IDictionary<string, string?>? settings = null)
+    private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _configureServices;
+
+    public AblyAuthServerFactory(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
+        _configureServices = configureServices;
         Directory = Path.Combine(Path.GetTempPath(), "ably-auth-tests", Guid.NewGuid().ToString("N"));
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
@@ -35,6 +44,9 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
             ["Sessions:AccountCheckInterval"] = "00:00:00",
             ["Policies:Roles:templated:Capabilities:0:Channel"] = "user:{clientId}:inbox",
             ["Policies:Roles:templated:Capabilities:0:Operations:0"] = "subscribe",
+            ["RateLimiting:Login:PerIp:PermitLimit"] = "100000",
+            ["RateLimiting:Login:PerUsername:PermitLimit"] = "100000",
+            ["RateLimiting:Tokens:PerUser:PermitLimit"] = "100000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -46,11 +58,27 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
+    public LogRecorder Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(_settings));
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Time);
+            services.AddSingleton<IStartupFilter, TestConnectionFilter>();
+            services.AddLogging(logging => logging.AddProvider(Logs));
+            _configureServices?.Invoke(services);
+        });
+    }
+
+    /// <summary>A client whose requests come from <paramref name="remoteIp"/>, to <paramref name="baseAddress"/> if given.</summary>
+    public HttpClient CreateClientFrom(string remoteIp, string? baseAddress = null)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri(baseAddress ?? "http://localhost") });
+        client.DefaultRequestHeaders.Add(RemoteIpHeader, remoteIp);
+        return client;
     }
 
     /// <summary>Creates an account through the same code the CLI uses.</summary>
@@ -81,6 +109,28 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
         var client = CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", sessionToken);
         return client;
+    }
+
+    /// <summary>
+    /// Gives TestServer connections what Kestrel's have: the local port of the request's Host (so port-bound
+    /// endpoints can be reached) and, from <see cref="RemoteIpHeader"/>, a remote address.
+    /// </summary>
+    private sealed class TestConnectionFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                context.Connection.LocalPort = context.Request.Host.Port ?? 80;
+                if (context.Request.Headers.Remove(RemoteIpHeader, out var address))
+                {
+                    context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(address.ToString());
+                }
+
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     public override async ValueTask DisposeAsync()

@@ -37,6 +37,47 @@ public static class ServerProcess
     /// <summary>Runs the server with only the given environment (plus PATH/HOME), stdin text, and a time limit.</summary>
     public static async Task<Result> RunAsync(IEnumerable<string> args, IDictionary<string, string> environment, string? input = null, TimeSpan? timeout = null)
     {
+        using var process = Process.Start(StartInfo(args, environment))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+        }
+
+        process.StandardInput.Close();
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the server did not exit: {await error}");
+        }
+
+        return new Result(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Starts the server as a long-running process and waits until it listens on <paramref name="port"/>.</summary>
+    public static async Task<RunningServer> StartAsync(int port, IDictionary<string, string> environment)
+    {
+        var server = new RunningServer(Process.Start(StartInfo([], environment))!, port);
+        await server.WaitForOutputAsync("Now listening on:", TimeSpan.FromSeconds(60));
+        return server;
+    }
+
+    /// <summary>A port that was free a moment ago, on 127.0.0.1.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static ProcessStartInfo StartInfo(IEnumerable<string> args, IDictionary<string, string> environment)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,
@@ -65,26 +106,90 @@ public static class ServerProcess
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (input is not null)
-        {
-            await process.StandardInput.WriteAsync(input);
-        }
+        return start;
+    }
+}
 
+/// <summary>A server process started by <see cref="ServerProcess.StartAsync"/>; killed on dispose if still running.</summary>
+public sealed class RunningServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+    private readonly Task _readers;
+
+    internal RunningServer(Process process, int port)
+    {
+        _process = process;
+        Port = port;
         process.StandardInput.Close();
-        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        try
+        _readers = Task.WhenAll(ReadAsync(process.StandardOutput), ReadAsync(process.StandardError));
+    }
+
+    public int Port { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
+
+    /// <summary>Every line written to stdout and stderr so far.</summary>
+    public IReadOnlyList<string> Output
+    {
+        get
         {
-            await process.WaitForExitAsync(cancel.Token);
+            lock (_output)
+            {
+                return [.. _output];
+            }
         }
-        catch (OperationCanceledException)
+    }
+
+    /// <summary>Sends SIGTERM, as a container runtime or Kubernetes does to stop the process.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        await _readers;
+        return _process.ExitCode;
+    }
+
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output.Any(line => line.Contains(text, StringComparison.Ordinal)))
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the server did not exit: {await error}");
+            if (_process.HasExited && _readers.IsCompleted || DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the server never wrote '{text}':\n{string.Join('\n', Output)}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
         }
 
-        return new Result(process.ExitCode, await output, await error);
+        _process.Dispose();
+    }
+
+    private async Task ReadAsync(StreamReader reader)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (_output)
+            {
+                _output.Add(line);
+            }
+        }
     }
 }

@@ -1,0 +1,64 @@
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+
+namespace AblyAuthServer.Hosting;
+
+/// <summary><c>ForwardedHeaders</c>: the reverse proxies and load balancers whose X-Forwarded-* headers are believed.</summary>
+public sealed class TrustedProxyOptions
+{
+    public const string SectionName = "ForwardedHeaders";
+
+    /// <summary>Proxy addresses, e.g. <c>10.0.0.2</c>. Empty by default: no proxy, not even loopback, is trusted.</summary>
+    public string[] KnownProxies { get; set; } = [];
+
+    /// <summary>Proxy networks in CIDR notation, e.g. <c>10.0.0.0/8</c>.</summary>
+    public string[] KnownNetworks { get; set; } = [];
+}
+
+public static class ForwardedHeadersSetup
+{
+    /// <summary>
+    /// X-Forwarded-For and X-Forwarded-Proto, honoured only when the connection comes from a configured proxy
+    /// (each further hop too), so the client IP (rate limits, logs) and the scheme (HSTS, Secure cookies) cannot be
+    /// forged by clients that reach the server directly.
+    /// </summary>
+    public static IServiceCollection AddTrustedForwardedHeaders(this IServiceCollection services)
+    {
+        services.AddOptions<TrustedProxyOptions>().BindConfiguration(TrustedProxyOptions.SectionName)
+            .Validate(o => o.KnownProxies.All(IsAddress),
+                "ForwardedHeaders:KnownProxies (FORWARDEDHEADERS__KNOWNPROXIES__<n>) must list IP addresses, e.g. 10.0.0.2.")
+            .Validate(o => o.KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)),
+                "ForwardedHeaders:KnownNetworks (FORWARDEDHEADERS__KNOWNNETWORKS__<n>) must list CIDR networks, e.g. 10.0.0.0/8.")
+            .ValidateOnStart();
+
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((forwarded, trusted) =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // ASP.NET trusts loopback by default; here only what is configured is trusted.
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var proxy in trusted.Value.KnownProxies)
+            {
+                forwarded.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+
+            foreach (var network in trusted.Value.KnownNetworks)
+            {
+                forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
+
+            // Walk X-Forwarded-For from the right while each hop is a trusted proxy (not just the last one),
+            // so chains of configured proxies work and the first untrusted address is the client.
+            forwarded.ForwardLimit = null;
+        });
+        return services;
+    }
+
+    public static IApplicationBuilder UseTrustedForwardedHeaders(this IApplicationBuilder app) => app.UseForwardedHeaders();
+
+    // IPAddress.TryParse also accepts legacy forms such as "10.0.0" (= 10.0.0.0); a proxy list wants dotted quads.
+    private static bool IsAddress(string text) =>
+        IPAddress.TryParse(text, out var address)
+        && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3);
+}

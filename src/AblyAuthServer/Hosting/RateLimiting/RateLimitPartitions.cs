@@ -1,0 +1,76 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace AblyAuthServer.Hosting.RateLimiting;
+
+/// <summary>
+/// The one place that decides what each limit counts and how: the partition key (client address, user name, user id)
+/// and the limiter behind it. The limiters are in-memory, so each replica counts on its own; a shared store (e.g.
+/// Redis) replaces the <c>RateLimitPartition</c> factories here and nothing else.
+/// </summary>
+public sealed class RateLimitPartitions(IOptions<RateLimitingOptions> options)
+{
+    /// <summary>Login attempts per client address (the rate limiter middleware, on <c>POST /auth/login</c>).</summary>
+    public const string LoginPerIp = "login-per-ip";
+
+    /// <summary>Login attempts per user name (inside the login handler, which has read the body).</summary>
+    public const string LoginPerUsername = "login-per-username";
+
+    /// <summary>Token issuance per authenticated user (the rate limiter middleware, after authentication, on <c>/ably</c>).</summary>
+    public const string TokensPerUser = "tokens-per-user";
+
+    public RateLimitPartition<string> ByClientIp(HttpContext context) =>
+        FixedWindow("ip:" + ClientAddress(context), options.Value.Login.PerIp);
+
+    public RateLimitPartition<string> ByUserName(string userName) =>
+        // Case-insensitive like Identity's user name lookup, so 'Alice' and 'alice' share one budget.
+        FixedWindow("name:" + userName.ToUpperInvariant(), options.Value.Login.PerUsername);
+
+    public RateLimitPartition<string> ByUser(HttpContext context) =>
+        FixedWindow(context.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId ? "user:" + userId : "ip:" + ClientAddress(context),
+            options.Value.Tokens.PerUser);
+
+    /// <summary>
+    /// The client's address as the forwarded headers middleware left it (a proxy's X-Forwarded-For only when that
+    /// proxy is trusted), for logs.
+    /// </summary>
+    public static string ClientIp(HttpContext context) =>
+        context.Connection.RemoteIpAddress is { } address
+            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+            : "unknown";
+
+    /// <summary>The client's address as a limit counts it: IPv6 clients per /64, the block one subscriber usually holds.</summary>
+    public static string ClientAddress(HttpContext context)
+    {
+        var address = context.Connection.RemoteIpAddress;
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
+    }
+
+    private static RateLimitPartition<string> FixedWindow(string key, RateLimit limit) =>
+        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = limit.PermitLimit,
+            Window = limit.Window,
+            QueueLimit = 0,
+        });
+}

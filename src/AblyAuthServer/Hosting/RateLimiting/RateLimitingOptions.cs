@@ -1,0 +1,48 @@
+namespace AblyAuthServer.Hosting.RateLimiting;
+
+/// <summary><c>RateLimiting</c>: fixed-window limits for login attempts and token issuance.</summary>
+public sealed class RateLimitingOptions
+{
+    public const string SectionName = "RateLimiting";
+
+    public LoginLimits Login { get; set; } = new();
+
+    public TokenLimits Tokens { get; set; } = new();
+
+    public sealed class LoginLimits
+    {
+        /// <summary>Login attempts per client IP (IPv6: per /64), whatever the user name.</summary>
+        public RateLimit PerIp { get; set; } = new() { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) };
+
+        /// <summary>Login attempts per user name, from every address; the same for names that do not exist.</summary>
+        public RateLimit PerUsername { get; set; } = new() { PermitLimit = 5, Window = TimeSpan.FromMinutes(1) };
+    }
+
+    public sealed class TokenLimits
+    {
+        /// <summary>Token and TokenRequest issuance per authenticated user.</summary>
+        public RateLimit PerUser { get; set; } = new() { PermitLimit = 60, Window = TimeSpan.FromMinutes(1) };
+    }
+}
+
+/// <summary>At most <see cref="PermitLimit"/> requests in each <see cref="Window"/>.</summary>
+public sealed class RateLimit
+{
+    public int PermitLimit { get; set; }
+
+    public TimeSpan Window { get; set; }
+
+    internal IEnumerable<string> Validate(string path)
+    {
+        var variable = path.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant();
+        if (PermitLimit is < 1 or > 1_000_000)
+        {
+            yield return $"{path}:PermitLimit ({variable}__PERMITLIMIT) must be between 1 and 1000000.";
+        }
+
+        if (Window < TimeSpan.FromMilliseconds(100) || Window > TimeSpan.FromDays(1))
+        {
+            yield return $"{path}:Window ({variable}__WINDOW) must be between 00:00:00.1 and 1.00:00:00.";
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Diagnostics.Metrics;
+
+namespace AblyAuthServer.Hosting.Telemetry;
+
+/// <summary>
+/// The server's own instruments, on the <see cref="MeterName"/> meter. Prometheus names them
+/// <c>ably_auth_tokens_issued_total</c>, <c>ably_auth_logins_failed_total</c>, <c>ably_auth_lockouts_total</c> and
+/// <c>ably_auth_rate_limit_rejections_total</c>.
+/// </summary>
+public sealed class AuthMetrics
+{
+    public const string MeterName = "AblyAuthServer";
+
+    private readonly Counter<long> _tokensIssued;
+    private readonly Counter<long> _loginsFailed;
+    private readonly Counter<long> _lockouts;
+    private readonly Counter<long> _rateLimitRejections;
+
+    public AuthMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _tokensIssued = meter.CreateCounter<long>("ably_auth.tokens.issued", "{token}", "Ably JWTs and TokenRequests issued, by kind (jwt, token-request) and the caller's roles.");
+        _loginsFailed = meter.CreateCounter<long>("ably_auth.logins.failed", "{attempt}", "Password checks that failed (login and Basic), by reason (invalid, locked-out).");
+        _lockouts = meter.CreateCounter<long>("ably_auth.lockouts", "{lockout}", "User names locked out after too many failed attempts.");
+        _rateLimitRejections = meter.CreateCounter<long>("ably_auth.rate_limit.rejections", "{request}", "Requests refused with 429 by a rate limit, by policy.");
+    }
+
+    /// <param name="kind"><c>jwt</c> or <c>token-request</c>.</param>
+    /// <param name="roles">The caller's roles, joined in order into one tag (the set of role combinations is small).</param>
+    public void TokenIssued(string kind, IEnumerable<string> roles) =>
+        _tokensIssued.Add(1, new KeyValuePair<string, object?>("kind", kind), new KeyValuePair<string, object?>("role", string.Join(',', roles.Order(StringComparer.Ordinal))));
+
+    public void LoginFailed(bool lockedOut) =>
+        _loginsFailed.Add(1, new KeyValuePair<string, object?>("reason", lockedOut ? "locked-out" : "invalid"));
+
+    public void LockedOut() => _lockouts.Add(1);
+
+    public void RateLimitRejected(string policy) => _rateLimitRejections.Add(1, new KeyValuePair<string, object?>("policy", policy));
+}

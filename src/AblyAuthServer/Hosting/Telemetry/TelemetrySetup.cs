@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace AblyAuthServer.Hosting.Telemetry;
+
+/// <summary><c>Metrics</c>: where Prometheus scrapes <c>/metrics</c>.</summary>
+public sealed class MetricsOptions
+{
+    public const string SectionName = "Metrics";
+
+    /// <summary>A second port that serves only <c>/metrics</c>; unset (the default), no scrape endpoint exists anywhere.</summary>
+    public int? Port { get; set; }
+
+    /// <summary>The address the metrics port binds to: <c>*</c> (every interface, the default) or an IP address.</summary>
+    public string Host { get; set; } = "*";
+}
+
+public static class TelemetrySetup
+{
+    /// <summary>
+    /// Metrics with OpenTelemetry: ASP.NET Core, Kestrel and runtime instruments and <see cref="AuthMetrics"/>, served to
+    /// Prometheus on <c>Metrics:Port</c> only (never on the public port), and exported over OTLP with traces when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Logs go to the console (JSON outside Development, see appsettings).
+    /// </summary>
+    public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.SectionName)
+            .Validate(o => o.Port is null or (> 0 and <= 65535), "Metrics:Port (METRICS__PORT) must be between 1 and 65535.")
+            .Validate(o => o.Host == "*" || System.Net.IPAddress.TryParse(o.Host, out _),
+                "Metrics:Host (METRICS__HOST) must be * or an IP address.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<AuthMetrics>();
+
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("AblyAuthServer"))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(AuthMetrics.MeterName)
+                // A pull exporter: it costs nothing until scraped, and only the metrics port can scrape it.
+                .AddPrometheusExporter());
+        if (otlp)
+        {
+            telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation()).UseOtlpExporter();
+        }
+
+        // Kestrel drops the configured URLs as soon as code adds a listener, so the metrics port joins them instead.
+        var port = builder.Configuration.GetValue<int?>($"{MetricsOptions.SectionName}:{nameof(MetricsOptions.Port)}");
+        if (port is > 0 and <= 65535)
+        {
+            var host = builder.Configuration[$"{MetricsOptions.SectionName}:{nameof(MetricsOptions.Host)}"] ?? "*";
+            builder.WebHost.UseUrls([.. ServerUrls(builder.Configuration), $"http://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}"]);
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Answers <c>/metrics</c> on connections to <c>Metrics:Port</c>, and nothing else there; goes first, so scrapes skip
+    /// the public pipeline. The check is the connection's local port, which (unlike the Host header) a client cannot choose.
+    /// </summary>
+    public static WebApplication UseMetricsPort(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value.Port is { } port)
+        {
+            app.MapWhen(context => context.Connection.LocalPort == port, metrics =>
+            {
+                metrics.UseOpenTelemetryPrometheusScrapingEndpoint();
+                metrics.Run(static context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                });
+            });
+        }
+
+        return app;
+    }
+
+    /// <summary>The URLs Kestrel would use without the metrics port: <c>urls</c>, else the <c>http(s)_ports</c>, else its default.</summary>
+    private static List<string> ServerUrls(ConfigurationManager configuration)
+    {
+        if (configuration["urls"] is { Length: > 0 } urls)
+        {
+            return [.. urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        }
+
+        List<string> fromPorts =
+        [
+            .. Ports(configuration["http_ports"]).Select(p => $"http://*:{p}"),
+            .. Ports(configuration["https_ports"]).Select(p => $"https://*:{p}"),
+        ];
+        return fromPorts.Count > 0 ? fromPorts : ["http://localhost:5000"];
+
+        static string[] Ports(string? list) => list?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+    }
+}

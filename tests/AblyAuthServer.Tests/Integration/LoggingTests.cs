@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AblyAuthServer.Sessions;
+using AblyAuthServer.Tests.Infrastructure;
+
+namespace AblyAuthServer.Tests.Integration;
+
+public sealed class LoggingTests
+{
+    private const string WrongPassword = "wrong-password-that-must-not-be-logged";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task No_Log_Event_At_Any_Level_Contains_The_Key_Secret_A_Password_A_Session_Token_Or_An_Issued_Token()
+    {
+        await using var factory = new AblyAuthServerFactory(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Trace",
+            ["Logging:LogLevel:Microsoft"] = "Trace",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+            ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Trace",
+            ["Cors:AllowedOrigins:0"] = "https://app.example.com",
+            ["RateLimiting:Tokens:PerUser:PermitLimit"] = "5",
+        });
+        await factory.CreateUserAsync("alice", ["member"]);
+        using var anonymous = factory.CreateClient();
+
+        var login = await anonymous.PostAsJsonAsync("/auth/login", new { username = "alice", password = AblyAuthServerFactory.Password }, Ct);
+        var session = (await login.Content.ReadFromJsonAsync<LoginResponse>(Ct))!.SessionToken;
+        var failedLogin = await anonymous.PostAsJsonAsync("/auth/login", new { username = "alice", password = WrongPassword }, Ct);
+        using var bearer = factory.CreateBearerClient(session);
+        bearer.DefaultRequestHeaders.Add("Origin", "https://app.example.com");
+        var jwt = await (await bearer.GetAsync("/ably/token", Ct)).Content.ReadAsStringAsync(Ct);
+        var tokenRequest = await bearer.PostAsync("/ably/token-request", new FormUrlEncodedContent(new Dictionary<string, string> { ["ttl"] = "60000" }), Ct);
+        var mac = JsonDocument.Parse(await tokenRequest.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("mac").GetString()!;
+        var forbidden = await bearer.GetAsync("/ably/token?clientId=someone-else", Ct);
+        using var cookie = new HttpRequestMessage(HttpMethod.Get, "/ably/token-request");
+        cookie.Headers.Add("Cookie", $"ably_session={session}");
+        await anonymous.SendAsync(cookie, Ct);
+        var basicCredentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"alice:{WrongPassword}"));
+        using var basic = factory.CreateClient();
+        basic.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", basicCredentials);
+        await basic.GetAsync("/ably/token", Ct);
+        for (var i = 0; i < 3; i++)
+        {
+            await bearer.GetAsync("/ably/token", Ct); // the last ones are rate limited
+        }
+
+        await bearer.PostAsync("/auth/logout", null, Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, failedLogin.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        var entries = factory.Logs.Entries;
+        Assert.True(entries.Count > 50, $"only {entries.Count} events were recorded");
+        Assert.Contains(entries, e => e.EventId.Id == 1000 && e.Message.StartsWith("Issued jwt to alice", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Message.Contains("Rate limit tokens-per-user refused", StringComparison.Ordinal));
+        // Request events carry the trace ids that the JSON console formatter writes from the scopes.
+        Assert.Contains(entries, e => e.EventId.Id == 1000 && e.Values.Any(v => v.Key == "scope.TraceId") && e.Values.Any(v => v.Key == "scope.SpanId"));
+        string[] secrets =
+        [
+            AblyAuthServerFactory.Secret, AblyAuthServerFactory.Password, WrongPassword, basicCredentials, session,
+            jwt, jwt[(jwt.LastIndexOf('.') + 1)..], mac,
+        ];
+        foreach (var entry in entries)
+        {
+            foreach (var secret in secrets)
+            {
+                Assert.False(entry.AllText.Contains(secret, StringComparison.Ordinal),
+                    $"[{entry.Category}/{entry.EventId}] logs a secret: {entry.Message}");
+            }
+        }
+    }
+}
