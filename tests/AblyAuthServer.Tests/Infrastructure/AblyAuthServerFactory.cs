@@ -12,8 +12,9 @@ using Microsoft.Extensions.Time.Testing;
 namespace AblyAuthServer.Tests.Infrastructure;
 
 /// <summary>
-/// The real app in memory: a temp SQLite file, a test key, fast password hashing, immediate account re-checks and a
-/// fake clock. Each instance is isolated (own database and data protection keys).
+/// The real app in memory: a test key, fast password hashing, immediate account re-checks, a fake clock, and an account
+/// store (a temp SQLite file, or a fresh PostgreSQL database). Each instance is isolated (own database and data
+/// protection keys) unless it is given a store to share with other instances, as replicas share one database.
 /// </summary>
 public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
 {
@@ -23,14 +24,29 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
     public const string Password = "correct horse battery staple";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly bool _ownsStore;
 
+    /// <summary>An instance with its own temp SQLite store.</summary>
     public AblyAuthServerFactory(IDictionary<string, string?>? settings = null)
+        : this(TestAccountStore.CreateSqlite(), ownsStore: true, settings)
     {
-        Directory = Path.Combine(Path.GetTempPath(), "ably-auth-tests", Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>An instance on a store the caller owns (and disposes), e.g. one of several replicas on one database.</summary>
+    public AblyAuthServerFactory(TestAccountStore store, IDictionary<string, string?>? settings = null)
+        : this(store, ownsStore: false, settings)
+    {
+    }
+
+    private AblyAuthServerFactory(TestAccountStore store, bool ownsStore, IDictionary<string, string?>? settings)
+    {
+        Store = store;
+        _ownsStore = ownsStore;
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Ably:ApiKey"] = ApiKey,
-            ["Accounts:ConnectionString"] = $"Data Source={Path.Combine(Directory, "accounts.db")}",
+            ["Accounts:Provider"] = store.Provider.ToString(),
+            ["Accounts:ConnectionString"] = store.ConnectionString,
             ["Accounts:PasswordHashIterations"] = "10000",
             ["Sessions:AccountCheckInterval"] = "00:00:00",
             ["Policies:Roles:templated:Capabilities:0:Channel"] = "user:{clientId}:inbox",
@@ -42,7 +58,11 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
         }
     }
 
-    public string Directory { get; }
+    /// <summary>An instance with its own new store of the given provider (a fresh PostgreSQL database, dropped on dispose).</summary>
+    public static async Task<AblyAuthServerFactory> CreateAsync(AccountStoreProvider provider, IDictionary<string, string?>? settings = null) =>
+        new(await TestAccountStore.CreateAsync(provider), ownsStore: true, settings);
+
+    public TestAccountStore Store { get; }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
@@ -86,13 +106,9 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
+        if (_ownsStore)
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
+            await Store.DisposeAsync();
         }
     }
 }
