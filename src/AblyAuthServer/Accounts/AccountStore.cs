@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -79,6 +80,22 @@ public static class AccountStore
             Directory.CreateDirectory(directory);
         }
     }
+
+    /// <summary>
+    /// A context for migrating only. On a new PostgreSQL database EF probes for the database and its history table and
+    /// logs those expected failures as errors (on the CLI's output too); here they are not logged. A real failure still throws.
+    /// </summary>
+    internal static AccountsDbContext CreateMigrationContext(IServiceProvider services) => Options(services).Provider switch
+    {
+        AccountStoreProvider.Postgres => new PostgresAccountsDbContext(Quiet(services.GetRequiredService<DbContextOptions<PostgresAccountsDbContext>>())),
+        _ => new SqliteAccountsDbContext(Quiet(services.GetRequiredService<DbContextOptions<SqliteAccountsDbContext>>())),
+    };
+
+    private static DbContextOptions<T> Quiet<T>(DbContextOptions<T> options)
+        where T : DbContext =>
+        new DbContextOptionsBuilder<T>(options)
+            .ConfigureWarnings(events => events.Ignore(RelationalEventId.CommandError, RelationalEventId.ConnectionError))
+            .Options;
 
     /// <summary>
     /// Where the data protection keys (which protect session tokens) are kept: in the PostgreSQL database, shared by

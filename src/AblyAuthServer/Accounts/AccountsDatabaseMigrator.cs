@@ -21,7 +21,7 @@ internal sealed class AccountsDatabaseMigrator(IServiceScopeFactory scopes, IOpt
     {
         await using var scope = scopes.CreateAsyncScope();
         AccountStore.PrepareDatabase(scope.ServiceProvider.GetRequiredService<IOptions<AccountsOptions>>().Value);
-        var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
+        await using var db = AccountStore.CreateMigrationContext(scope.ServiceProvider);
         await db.Database.MigrateAsync(cancellationToken);
     }
 
