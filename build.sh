@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for developers and CI.
-#   ./build.sh test   install what the tests need, run every suite, print one "N passed, N failed" line
+#   ./build.sh test   install what the tests need, start throwaway PostgreSQL and Redis (scripts/test-services.sh),
+#                     run every suite, stop the services, print one "N passed, N failed" line
 #   ./build.sh run    run the server on its embedded defaults (Development)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -48,7 +49,23 @@ dotnet_suite() {
   return "$status"
 }
 
+# Throwaway PostgreSQL and Redis on free loopback ports; stopped and deleted on exit, also on failure or Ctrl-C.
+# A failed start counts as a failure; the suites still run, and the tests that need the services fail and say why.
+start_test_services() {
+  services=$(mktemp -d)
+  trap 'TEST_SERVICES_LOG_DIR="$logs" scripts/test-services.sh stop "$services"; rm -f "$results"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  if ! scripts/test-services.sh start "$services"; then
+    echo "test-services: could not start PostgreSQL/Redis: counted as 1 failed"
+    echo "0 1 0" >>"$results"
+  fi
+  # Whatever did start is still used (export lines only for services that answered).
+  eval "$(scripts/test-services.sh env "$services" 2>/dev/null || true)"
+}
+
 test_all() {
+  start_test_services
   run_suite dotnet dotnet_suite
   if [[ -x tests/client-compat/run.sh ]]; then run_suite client-compat tests/client-compat/run.sh; fi
   if [[ -x scripts/container-smoke.sh ]]; then run_suite container-smoke scripts/container-smoke.sh; fi

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -21,8 +20,8 @@ internal sealed class AccountsDatabaseMigrator(IServiceScopeFactory scopes, IOpt
     public static async Task MigrateAsync(IServiceScopeFactory scopes, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
-        EnsureSqliteDirectory(db.Database.GetConnectionString());
+        AccountStore.PrepareDatabase(scope.ServiceProvider.GetRequiredService<IOptions<AccountsOptions>>().Value);
+        await using var db = AccountStore.CreateMigrationContext(scope.ServiceProvider);
         await db.Database.MigrateAsync(cancellationToken);
     }
 
@@ -36,15 +35,5 @@ internal sealed class AccountsDatabaseMigrator(IServiceScopeFactory scopes, IOpt
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-    }
-
-    private static void EnsureSqliteDirectory(string? connectionString)
-    {
-        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        var directory = Path.GetDirectoryName(Path.GetFullPath(dataSource));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
     }
 }

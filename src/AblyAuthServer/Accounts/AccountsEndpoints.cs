@@ -1,7 +1,5 @@
 using AblyAuthServer.Policies;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace AblyAuthServer.Accounts;
@@ -9,24 +7,28 @@ namespace AblyAuthServer.Accounts;
 public static class AccountsEndpoints
 {
     /// <summary>
-    /// Registers the account store (Identity over EF Core; the provider is chosen here and nowhere else),
+    /// Registers the account store (Identity over EF Core; the provider is chosen in <see cref="AccountStore"/> and nowhere else),
     /// credential verification with lockout, and the startup migration.
     /// </summary>
     public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
         services.AddOptions<AccountsOptions>()
+            .Configure<IConfiguration>((_, configuration) =>
+            {
+                // Binding an unknown enum name throws a bare InvalidOperationException; say which setting is wrong instead.
+                if (!AccountStore.IsKnownProvider(configuration[$"{AccountsOptions.SectionName}:Provider"]))
+                {
+                    throw new OptionsValidationException(AccountsOptions.SectionName, typeof(AccountsOptions), [AccountStore.ProviderError]);
+                }
+            })
             .BindConfiguration(AccountsOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(o => o.LockoutDuration > TimeSpan.Zero, "Accounts:LockoutDuration (ACCOUNTS__LOCKOUTDURATION) must be positive.")
-            .Validate(o => o.Provider != AccountStoreProvider.Sqlite || IsValidSqlite(o.ConnectionString),
-                "Accounts:ConnectionString (ACCOUNTS__CONNECTIONSTRING) is not a valid SQLite connection string with a Data Source.")
+            .Validate(o => o.Provider != AccountStoreProvider.Sqlite || AccountStore.IsValidSqlite(o.ConnectionString), AccountStore.SqliteConnectionStringError)
+            .Validate(o => o.Provider != AccountStoreProvider.Postgres || AccountStore.IsValidPostgres(o.ConnectionString), AccountStore.PostgresConnectionStringError)
             .ValidateOnStart();
 
-        services.AddDbContext<AccountsDbContext>((provider, db) =>
-        {
-            var options = provider.GetRequiredService<IOptions<AccountsOptions>>().Value;
-            db.UseSqlite(options.ConnectionString);
-        });
+        services.AddAccountStore();
 
         services.AddIdentityCore<AccountUser>(identity =>
             {
@@ -57,17 +59,5 @@ public static class AccountsEndpoints
         services.AddScoped<AccountAdministration>();
         services.AddHostedService<AccountsDatabaseMigrator>();
         return services;
-    }
-
-    private static bool IsValidSqlite(string connectionString)
-    {
-        try
-        {
-            return !string.IsNullOrWhiteSpace(new SqliteConnectionStringBuilder(connectionString).DataSource);
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 }

@@ -2,9 +2,11 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AblyAuthServer.Accounts;
 
+/// <summary>Where accounts live: SQLite for one server, PostgreSQL for several replicas sharing one store.</summary>
 public enum AccountStoreProvider
 {
     Sqlite,
+    Postgres,
 }
 
 /// <summary><c>Accounts</c>: where accounts live and how guessing is slowed down.</summary>
@@ -14,7 +16,10 @@ public sealed class AccountsOptions
 
     public AccountStoreProvider Provider { get; set; } = AccountStoreProvider.Sqlite;
 
-    /// <summary>For SQLite, a relative <c>Data Source</c> is under the working directory; its folder is created.</summary>
+    /// <summary>
+    /// For SQLite, a relative <c>Data Source</c> is under the working directory; its folder is created. For PostgreSQL,
+    /// an Npgsql connection string naming a Host and a Database (created when the user may).
+    /// </summary>
     [Required(AllowEmptyStrings = false)]
     public string ConnectionString { get; set; } = "Data Source=data/accounts.db";
 

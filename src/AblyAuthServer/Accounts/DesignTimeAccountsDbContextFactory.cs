@@ -3,9 +3,18 @@ using Microsoft.EntityFrameworkCore.Design;
 
 namespace AblyAuthServer.Accounts;
 
-/// <summary>Lets <c>dotnet ef migrations add</c> build the context without starting the server (no key needed).</summary>
-internal sealed class DesignTimeAccountsDbContextFactory : IDesignTimeDbContextFactory<AccountsDbContext>
+// These let `dotnet ef migrations add` build each provider's context without starting the server (no key, no database).
+
+/// <summary><c>dotnet ef migrations add Name --context SqliteAccountsDbContext -o Accounts/Migrations/Sqlite</c>.</summary>
+internal sealed class DesignTimeSqliteAccountsDbContextFactory : IDesignTimeDbContextFactory<SqliteAccountsDbContext>
 {
-    public AccountsDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<AccountsDbContext>().UseSqlite("Data Source=design-time.db").Options);
+    public SqliteAccountsDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<SqliteAccountsDbContext>().UseSqlite("Data Source=design-time.db").Options);
+}
+
+/// <summary><c>dotnet ef migrations add Name --context PostgresAccountsDbContext -o Accounts/Migrations/Postgres</c>.</summary>
+internal sealed class DesignTimePostgresAccountsDbContextFactory : IDesignTimeDbContextFactory<PostgresAccountsDbContext>
+{
+    public PostgresAccountsDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresAccountsDbContext>().UseNpgsql("Host=localhost;Database=design_time").Options);
 }

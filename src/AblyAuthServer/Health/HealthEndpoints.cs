@@ -9,12 +9,13 @@ public static class HealthEndpoints
 {
     private const string ReadyTag = "ready";
 
-    /// <summary>Liveness (the process serves) and readiness (key loaded, account store reachable).</summary>
+    /// <summary>Liveness (the process serves) and readiness (key loaded, the configured account database answers).</summary>
     public static IServiceCollection AddHealth(this IServiceCollection services)
     {
         services.AddHealthChecks()
             .AddCheck<AblyKeyHealthCheck>("ably-key", tags: [ReadyTag])
-            .AddCheck<AccountStoreHealthCheck>("accounts", tags: [ReadyTag]);
+            // A database host that stops answering would otherwise hold the probe for the driver's connect timeout.
+            .AddCheck<AccountStoreHealthCheck>("accounts", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5));
         return services;
     }
 

@@ -5,11 +5,9 @@ using AblyAuthServer.Policies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 
 namespace AblyAuthServer.Sessions;
@@ -50,11 +48,10 @@ public static class SessionEndpoints
             .ValidateOnStart();
         services.AddOptions<CallerAuthOptions>().BindConfiguration(CallerAuthOptions.SectionName);
 
+        // The key ring lives with the account store (see AccountStore): shared by every replica with PostgreSQL.
         services.AddDataProtection().SetApplicationName("AblyAuthServer");
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider => new ConfigureOptions<KeyManagementOptions>(keys =>
-            keys.XmlRepository = new FileSystemXmlRepository(
-                new DirectoryInfo(KeysDirectory(provider.GetRequiredService<IOptions<AccountsOptions>>().Value)),
-                provider.GetRequiredService<ILoggerFactory>())));
+            keys.XmlRepository = AccountStore.DataProtectionKeyRepository(provider)));
 
         services.AddSingleton<SessionTokens>();
         services.AddSingleton<IRevokedSessions, InMemoryRevokedSessions>();
@@ -100,13 +97,6 @@ public static class SessionEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         return app;
-    }
-
-    /// <summary>The folder that holds the data protection keys: beside the SQLite account database.</summary>
-    internal static string KeysDirectory(AccountsOptions accounts)
-    {
-        var database = Path.GetFullPath(new SqliteConnectionStringBuilder(accounts.ConnectionString).DataSource);
-        return Path.Combine(Path.GetDirectoryName(database)!, "keys");
     }
 
     private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(

@@ -4,17 +4,30 @@ using AblyAuthServer.Tests.Infrastructure;
 
 namespace AblyAuthServer.Tests.Cli;
 
-public sealed class UsersCommandTests : IAsyncLifetime
-{
-    private readonly AblyAuthServerFactory _factory = new();
+/// <summary>Runs on both account stores; each test gets its own database.</summary>
+public sealed class UsersCommandTestsOnSqlite() : UsersCommandTests(AccountStoreProvider.Sqlite);
 
-    public ValueTask InitializeAsync()
+/// <inheritdoc cref="UsersCommandTestsOnSqlite"/>
+public sealed class UsersCommandTestsOnPostgres() : UsersCommandTests(AccountStoreProvider.Postgres);
+
+public abstract class UsersCommandTests(AccountStoreProvider provider) : IAsyncLifetime
+{
+    private AblyAuthServerFactory _factory = null!;
+
+    public async ValueTask InitializeAsync()
     {
+        _factory = await AblyAuthServerFactory.CreateAsync(provider);
         _ = _factory.Server; // start the app so the store exists
-        return ValueTask.CompletedTask;
     }
 
-    public ValueTask DisposeAsync() => _factory.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+    }
 
     private async Task<(int ExitCode, string Output, string Error)> Run(string stdin, params string[] args)
     {

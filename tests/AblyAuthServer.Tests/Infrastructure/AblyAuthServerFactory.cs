@@ -14,10 +14,11 @@ using Microsoft.Extensions.Time.Testing;
 namespace AblyAuthServer.Tests.Infrastructure;
 
 /// <summary>
-/// The real app in memory: a temp SQLite file, a test key, fast password hashing, immediate account re-checks and a
-/// fake clock. Each instance is isolated (own database and data protection keys). Rate limits are lifted unless a
-/// test sets them; every log event is recorded in <see cref="Logs"/>; a request's <see cref="RemoteIpHeader"/> sets
-/// the peer address the server sees (as a proxy's or client's connection would).
+/// The real app in memory: a test key, fast password hashing, immediate account re-checks, a fake clock, and an account
+/// store (a temp SQLite file, or a fresh PostgreSQL database). Each instance is isolated (own database and data
+/// protection keys) unless it is given a store to share with other instances, as replicas share one database.
+/// Rate limits are lifted unless a test sets them; every log event is recorded in <see cref="Logs"/>; a request's
+/// <see cref="RemoteIpHeader"/> sets the peer address the server sees (as a proxy's or client's connection would).
 /// </summary>
 public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
 {
@@ -31,15 +32,30 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
 
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _configureServices;
+    private readonly bool _ownsStore;
 
+    /// <summary>An instance with its own temp SQLite store.</summary>
     public AblyAuthServerFactory(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
+        : this(TestAccountStore.CreateSqlite(), ownsStore: true, settings, configureServices)
     {
+    }
+
+    /// <summary>An instance on a store the caller owns (and disposes), e.g. one of several replicas on one database.</summary>
+    public AblyAuthServerFactory(TestAccountStore store, IDictionary<string, string?>? settings = null)
+        : this(store, ownsStore: false, settings, configureServices: null)
+    {
+    }
+
+    private AblyAuthServerFactory(TestAccountStore store, bool ownsStore, IDictionary<string, string?>? settings, Action<IServiceCollection>? configureServices)
+    {
+        Store = store;
+        _ownsStore = ownsStore;
         _configureServices = configureServices;
-        Directory = Path.Combine(Path.GetTempPath(), "ably-auth-tests", Guid.NewGuid().ToString("N"));
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Ably:ApiKey"] = ApiKey,
-            ["Accounts:ConnectionString"] = $"Data Source={Path.Combine(Directory, "accounts.db")}",
+            ["Accounts:Provider"] = store.Provider.ToString(),
+            ["Accounts:ConnectionString"] = store.ConnectionString,
             ["Accounts:PasswordHashIterations"] = "10000",
             ["Sessions:AccountCheckInterval"] = "00:00:00",
             ["Policies:Roles:templated:Capabilities:0:Channel"] = "user:{clientId}:inbox",
@@ -54,7 +70,11 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
         }
     }
 
-    public string Directory { get; }
+    /// <summary>An instance with its own new store of the given provider (a fresh PostgreSQL database, dropped on dispose).</summary>
+    public static async Task<AblyAuthServerFactory> CreateAsync(AccountStoreProvider provider, IDictionary<string, string?>? settings = null) =>
+        new(await TestAccountStore.CreateAsync(provider), ownsStore: true, settings, configureServices: null);
+
+    public TestAccountStore Store { get; }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
@@ -136,13 +156,9 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
+        if (_ownsStore)
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
+            await Store.DisposeAsync();
         }
     }
 }

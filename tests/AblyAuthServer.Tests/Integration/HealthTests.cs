@@ -42,8 +42,8 @@ public sealed class HealthTests
 
         // The database's folder becomes a plain file: SQLite can neither open nor create the database (root included).
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(factory.Directory, recursive: true);
-        await File.WriteAllTextAsync(factory.Directory, "not a directory", Ct);
+        Directory.Delete(factory.Store.Directory, recursive: true);
+        await File.WriteAllTextAsync(factory.Store.Directory, "not a directory", Ct);
         try
         {
             var ready = await client.GetAsync("/readyz", Ct);
@@ -56,7 +56,7 @@ public sealed class HealthTests
         }
         finally
         {
-            File.Delete(factory.Directory);
+            File.Delete(factory.Store.Directory);
         }
     }
 }

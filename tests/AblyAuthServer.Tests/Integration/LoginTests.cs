@@ -1,3 +1,4 @@
+using AblyAuthServer.Accounts;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -6,17 +7,31 @@ using AblyAuthServer.Tests.Infrastructure;
 
 namespace AblyAuthServer.Tests.Integration;
 
-public sealed class LoginTests : IAsyncLifetime
+/// <summary>Runs on both account stores; each test gets its own database.</summary>
+public sealed class LoginTestsOnSqlite() : LoginTests(AccountStoreProvider.Sqlite);
+
+/// <inheritdoc cref="LoginTestsOnSqlite"/>
+public sealed class LoginTestsOnPostgres() : LoginTests(AccountStoreProvider.Postgres);
+
+public abstract class LoginTests(AccountStoreProvider provider) : IAsyncLifetime
 {
-    private readonly AblyAuthServerFactory _factory = new();
+    private AblyAuthServerFactory _factory = null!;
 
     public async ValueTask InitializeAsync()
     {
+        _factory = await AblyAuthServerFactory.CreateAsync(provider);
         await _factory.CreateUserAsync("alice", ["member"]);
         await _factory.CreateUserAsync("bob", ["member"], clientId: "bob-client");
     }
 
-    public ValueTask DisposeAsync() => _factory.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+    }
 
     [Fact]
     public async Task Json_Login_Returns_Session_Token_Expiry_ClientId_And_An_HttpOnly_Lax_Secure_Cookie()

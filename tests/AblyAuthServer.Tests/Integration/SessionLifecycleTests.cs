@@ -1,16 +1,34 @@
+using AblyAuthServer.Accounts;
 using System.Net;
 using AblyAuthServer.Sessions;
 using AblyAuthServer.Tests.Infrastructure;
 
 namespace AblyAuthServer.Tests.Integration;
 
-public sealed class SessionLifecycleTests : IAsyncLifetime
+/// <summary>Runs on both account stores; each test gets its own database.</summary>
+public sealed class SessionLifecycleTestsOnSqlite() : SessionLifecycleTests(AccountStoreProvider.Sqlite);
+
+/// <inheritdoc cref="SessionLifecycleTestsOnSqlite"/>
+public sealed class SessionLifecycleTestsOnPostgres() : SessionLifecycleTests(AccountStoreProvider.Postgres);
+
+public abstract class SessionLifecycleTests(AccountStoreProvider provider) : IAsyncLifetime
 {
-    private readonly AblyAuthServerFactory _factory = new();
+    private AblyAuthServerFactory _factory = null!;
 
-    public async ValueTask InitializeAsync() => await _factory.CreateUserAsync("alice", ["member"]);
+    public async ValueTask InitializeAsync()
+    {
+        _factory = await AblyAuthServerFactory.CreateAsync(provider);
+        await _factory.CreateUserAsync("alice", ["member"]);
+    }
 
-    public ValueTask DisposeAsync() => _factory.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+    }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -114,7 +132,7 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task Account_Changes_Reach_Sessions_Within_The_Check_Interval_Not_Before()
     {
-        await using var factory = new AblyAuthServerFactory(new Dictionary<string, string?> { ["Sessions:AccountCheckInterval"] = "00:00:02" });
+        await using var factory = await AblyAuthServerFactory.CreateAsync(provider, new Dictionary<string, string?> { ["Sessions:AccountCheckInterval"] = "00:00:02" });
         await factory.CreateUserAsync("alice", ["member"]);
         using var client = factory.CreateBearerClient((await factory.LoginAsync("alice")).SessionToken);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ably/token", Ct)).StatusCode);
@@ -131,7 +149,7 @@ public sealed class SessionLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task A_Session_From_Another_Server_Key_Ring_Is_Not_Accepted()
     {
-        await using var other = new AblyAuthServerFactory();
+        await using var other = await AblyAuthServerFactory.CreateAsync(provider);
         await other.CreateUserAsync("alice", ["member"]);
         var foreign = (await other.LoginAsync("alice")).SessionToken;
         using var client = _factory.CreateBearerClient(foreign);

@@ -99,6 +99,42 @@ public sealed class StartupConfigurationTests
         }
     }
 
+    [Theory]
+    [InlineData("Postgres", "Data Source=data/accounts.db", "PostgreSQL connection string with a Host and a Database")]
+    [InlineData("Postgres", "Host=db;Username=ably", "PostgreSQL connection string with a Host and a Database")]
+    [InlineData("Postgres", "Host=db;Database=ably;Bogus=1", "PostgreSQL connection string with a Host and a Database")]
+    [InlineData("Sqlite", "Host=db;Database=ably", "SQLite connection string with a Data Source")]
+    public void A_Connection_String_For_Another_Provider_Stops_Startup_Naming_The_Setting(string provider, string connectionString, string reason)
+    {
+        var error = StartupFailure(new() { ["Accounts:Provider"] = provider, ["Accounts:ConnectionString"] = connectionString });
+
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith("Accounts:ConnectionString (ACCOUNTS__CONNECTIONSTRING or ACCOUNTS__CONNECTIONSTRING_FILE)", failure, StringComparison.Ordinal);
+        Assert.Contains(reason, failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_Unknown_Provider_Stops_Startup_Naming_The_Setting()
+    {
+        var error = StartupFailure(new() { ["Accounts:Provider"] = "MySql" });
+
+        Assert.Equal("Accounts:Provider (ACCOUNTS__PROVIDER) must be Sqlite or Postgres.", Assert.Single(error.Failures));
+    }
+
+    [Fact]
+    public void A_PostgreSQL_Store_Passes_The_Startup_Checks_Without_Connecting()
+    {
+        using var provider = Services(new()
+        {
+            ["Accounts:Provider"] = "postgres",
+            ["Accounts:ConnectionString"] = "Host=db.invalid;Port=5432;Database=ably_auth;Username=ably;Password=secret",
+        });
+
+        provider.GetRequiredService<IStartupValidator>().Validate();
+
+        Assert.Equal(AccountStoreProvider.Postgres, provider.GetRequiredService<IOptions<AccountsOptions>>().Value.Provider);
+    }
+
     [Fact]
     public void A_Valid_Configuration_Passes_Every_Startup_Check()
     {

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace AblyAuthServer.Accounts.Migrations.Sqlite
 {
-    [DbContext(typeof(AccountsDbContext))]
+    [DbContext(typeof(SqliteAccountsDbContext))]
     [Migration("20261123111613_InitialCreate")]
     partial class InitialCreate
     {
