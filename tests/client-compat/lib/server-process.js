@@ -95,6 +95,10 @@ function serverEnvironment({ databasePath, port, extra }) {
     // Plain http here; the default (Always) would mark the cookie Secure and browsers would not send it.
     Sessions__CookieSecurePolicy: 'SameAsRequest',
     Demo__Enabled: 'true',
+    // Every test logs in from 127.0.0.1; the limits have their own tests in the .NET suite.
+    RateLimiting__Login__PerIp__PermitLimit: '100000',
+    RateLimiting__Login__PerUsername__PermitLimit: '100000',
+    RateLimiting__Tokens__PerUser__PermitLimit: '100000',
     ...extra,
   };
   return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== null));
