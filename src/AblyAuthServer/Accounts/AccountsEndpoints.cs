@@ -55,6 +55,7 @@ public static class AccountsEndpoints
 
         services.AddMemoryCache();
         services.AddSingleton<UnknownUserThrottle>();
+        services.AddSingleton<PasswordCheckGate>();
         services.AddScoped<CredentialVerifier>();
         services.AddScoped<AccountAdministration>();
         services.AddHostedService<AccountsDatabaseMigrator>();

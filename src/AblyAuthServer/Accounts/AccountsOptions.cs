@@ -32,6 +32,14 @@ public sealed class AccountsOptions
     [Range(10_000, 10_000_000)]
     public int PasswordHashIterations { get; set; } = 100_000;
 
+    /// <summary>Password hashes computed at once; the rest queue. Default: half the cores, so token requests keep the other half.</summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentPasswordChecks { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Password checks that may wait for a slot; beyond that, logins get 429 with Retry-After at once.</summary>
+    [Range(0, 100_000)]
+    public int PasswordCheckQueueLimit { get; set; } = 64;
+
     /// <summary>Creates the demo account (<see cref="DemoUserName"/>) at startup; on only in Development.</summary>
     public bool SeedDemoUser { get; set; }
 

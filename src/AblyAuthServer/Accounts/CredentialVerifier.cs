@@ -8,9 +8,12 @@ public enum CredentialOutcome
     Succeeded,
     Invalid,
     LockedOut,
+
+    /// <summary>Too many password checks are already running or waiting; nothing was checked.</summary>
+    Busy,
 }
 
-/// <summary>The outcome of a password check; <see cref="RetryAfter"/> is set when locked out.</summary>
+/// <summary>The outcome of a password check; <see cref="RetryAfter"/> is set when locked out or busy.</summary>
 public readonly record struct CredentialResult(CredentialOutcome Outcome, AccountUser? User, TimeSpan RetryAfter);
 
 /// <summary>
@@ -26,17 +29,25 @@ public sealed class CredentialVerifier
     private readonly IPasswordHasher<AccountUser> _hasher;
     private readonly UnknownUserThrottle _unknownUsers;
     private readonly AuthMetrics _metrics;
+    private readonly PasswordCheckGate _gate;
 
-    public CredentialVerifier(UserManager<AccountUser> users, IPasswordHasher<AccountUser> hasher, UnknownUserThrottle unknownUsers, AuthMetrics metrics)
+    public CredentialVerifier(UserManager<AccountUser> users, IPasswordHasher<AccountUser> hasher, UnknownUserThrottle unknownUsers, AuthMetrics metrics, PasswordCheckGate gate)
     {
+        _gate = gate;
         _users = users;
         _hasher = hasher;
         _unknownUsers = unknownUsers;
         _metrics = metrics;
     }
 
-    public async Task<CredentialResult> VerifyAsync(string userName, string password)
+    public async Task<CredentialResult> VerifyAsync(string userName, string password, CancellationToken cancellationToken = default)
     {
+        using var lease = await _gate.EnterAsync(cancellationToken);
+        if (!lease.IsAcquired)
+        {
+            return new CredentialResult(CredentialOutcome.Busy, null, TimeSpan.FromSeconds(1));
+        }
+
         var result = await CheckAsync(userName, password);
         if (result.Outcome != CredentialOutcome.Succeeded)
         {

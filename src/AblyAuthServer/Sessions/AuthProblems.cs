@@ -1,3 +1,4 @@
+using AblyAuthServer.Accounts;
 using Microsoft.AspNetCore.Mvc;
 
 namespace AblyAuthServer.Sessions;
@@ -12,6 +13,17 @@ public static class AuthProblems
     public const string SessionRequired =
         "A valid session is required: log in at /auth/login, then send the session cookie or 'Authorization: Bearer <sessionToken>'.";
     public const string AccountDisabled = "This account is disabled.";
+    public const string LockedOut =
+        "Too many failed attempts: this account is temporarily locked. Try again after the time in Retry-After.";
+    public const string PasswordChecksBusy =
+        "The server is busy checking other passwords. Try again after the time in Retry-After.";
+
+    /// <summary>The 429 detail for a credential check that was refused before or instead of checking.</summary>
+    public static string TooManyDetail(CredentialOutcome outcome) =>
+        outcome == CredentialOutcome.Busy ? PasswordChecksBusy : LockedOut;
+
+    public static string RetryAfterSeconds(TimeSpan retryAfter) =>
+        Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Ably's error code for an HTTP status, as SDKs report it.</summary>
     public static int AblyErrorCode(int status) => status switch

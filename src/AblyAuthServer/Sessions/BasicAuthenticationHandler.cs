@@ -29,7 +29,7 @@ internal sealed class BasicAuthenticationHandler(
             return AuthenticateResult.Fail("The Basic credentials are malformed.");
         }
 
-        var result = await credentials.VerifyAsync(userName, password);
+        var result = await credentials.VerifyAsync(userName, password, Context.RequestAborted);
         switch (result.Outcome)
         {
             case CredentialOutcome.Succeeded:
@@ -38,9 +38,9 @@ internal sealed class BasicAuthenticationHandler(
                 var caller = new AuthenticatedCaller(account, null, IsDisabled: false);
                 Context.Features.Set(caller);
                 return AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(Scheme.Name), Scheme.Name));
-            case CredentialOutcome.LockedOut:
-                Context.Items[LockoutKey] = result.RetryAfter;
-                return AuthenticateResult.Fail("Locked out.");
+            case CredentialOutcome.LockedOut or CredentialOutcome.Busy:
+                Context.Items[LockoutKey] = result;
+                return AuthenticateResult.Fail("Locked out or busy.");
             default:
                 return AuthenticateResult.Fail(AuthProblems.InvalidCredentials);
         }
@@ -48,9 +48,9 @@ internal sealed class BasicAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        if (Context.Items[LockoutKey] is TimeSpan retryAfter)
+        if (Context.Items[LockoutKey] is CredentialResult refused)
         {
-            return AuthSchemes.LockedOutAsync(Context, retryAfter);
+            return AuthSchemes.TooManyAsync(Context, refused);
         }
 
         Response.Headers.WWWAuthenticate = $"Basic realm=\"{AuthSchemes.Realm}\", charset=\"UTF-8\"";
@@ -99,10 +99,9 @@ public static class AuthSchemes
             disabled ? AuthProblems.AccountDisabled : "This account may not perform this action.");
     }
 
-    internal static Task LockedOutAsync(HttpContext context, TimeSpan retryAfter)
+    internal static Task TooManyAsync(HttpContext context, CredentialResult refused)
     {
-        context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-        return AuthProblems.WriteAsync(context, StatusCodes.Status429TooManyRequests,
-            "Too many failed attempts: this account is temporarily locked. Try again after the time in Retry-After.");
+        context.Response.Headers.RetryAfter = AuthProblems.RetryAfterSeconds(refused.RetryAfter);
+        return AuthProblems.WriteAsync(context, StatusCodes.Status429TooManyRequests, AuthProblems.TooManyDetail(refused.Outcome));
     }
 }

@@ -134,12 +134,11 @@ public static class SessionEndpoints
             return limited;
         }
 
-        var result = await credentials.VerifyAsync(userName, password);
-        if (result.Outcome == CredentialOutcome.LockedOut)
+        var result = await credentials.VerifyAsync(userName, password, cancellationToken);
+        if (result.Outcome is CredentialOutcome.LockedOut or CredentialOutcome.Busy)
         {
-            context.Response.Headers.RetryAfter = Math.Ceiling(result.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return RequestFields.Problem(StatusCodes.Status429TooManyRequests,
-                "Too many failed attempts: this account is temporarily locked. Try again after the time in Retry-After.");
+            context.Response.Headers.RetryAfter = AuthProblems.RetryAfterSeconds(result.RetryAfter);
+            return RequestFields.Problem(StatusCodes.Status429TooManyRequests, AuthProblems.TooManyDetail(result.Outcome));
         }
 
         if (result.Outcome != CredentialOutcome.Succeeded)
