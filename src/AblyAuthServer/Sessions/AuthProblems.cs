@@ -12,6 +12,10 @@ public static class AuthProblems
     public const string SessionRequired =
         "A valid session is required: log in at /auth/login, then send the session cookie or 'Authorization: Bearer <sessionToken>'.";
     public const string AccountDisabled = "This account is disabled.";
+    public const string LogoutListUnavailable =
+        "Sessions cannot be checked right now: this server cannot reach the shared logout list. Try again after the time in Retry-After, or use another credential.";
+    public const string LogoutNotShared =
+        "The session has ended on this server, but the logout could not yet be shared with the other servers. It will be shared when the store is back; try again after the time in Retry-After.";
 
     /// <summary>Ably's error code for an HTTP status, as SDKs report it.</summary>
     public static int AblyErrorCode(int status) => status switch
@@ -19,6 +23,7 @@ public static class AuthProblems
         StatusCodes.Status401Unauthorized => 40100,
         StatusCodes.Status403Forbidden => 40300,
         StatusCodes.Status429TooManyRequests => 42910,
+        StatusCodes.Status503ServiceUnavailable => 50300,
         >= 400 and < 500 => 40000,
         _ => 50000,
     };
