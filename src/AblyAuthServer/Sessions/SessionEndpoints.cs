@@ -140,7 +140,7 @@ public static class SessionEndpoints
                 $"'username' is limited to {MaxUserNameLength} characters and 'password' to {MaxPasswordLength}.");
         }
 
-        if (userNameLimit.TryAcquire(context, userName) is { } limited)
+        if (await userNameLimit.TryAcquireAsync(context, userName, cancellationToken) is { } limited)
         {
             return limited;
         }
