@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AblyAuthServer.Tests.Redis;
 
@@ -127,5 +128,28 @@ public sealed class SharedLogoutTests : IAsyncLifetime
 
             await Task.Delay(50, Ct);
         }
+    }
+}
+
+/// <summary>Replicas on SQLite (one file each) that share Redis share the key ring: a session from one works on another.</summary>
+public sealed class SharedKeyRingTests
+{
+    [Fact]
+    public async Task Sqlite_Replicas_Sharing_Redis_Accept_Each_Others_Sessions()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var first = new AblyAuthServerFactory(TestRedis.Settings());
+        await using var second = new AblyAuthServerFactory(TestRedis.Settings());
+        await first.CreateUserAsync("alice", ["member"]);
+        await second.CreateUserAsync("alice", ["member"]);
+        var session = (await first.LoginAsync("alice")).SessionToken;
+
+        // Different databases, so the account check fails (401) unless the token decrypts; decrypting is what is shared.
+        using var other = second.CreateBearerClient(session);
+        var response = await other.GetAsync("/ably/token", ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(first.Store.Directory, "keys")));
+        Assert.NotNull(second.Services.GetRequiredService<AblyAuthServer.Sessions.SessionTokens>().Unprotect(session));
     }
 }
