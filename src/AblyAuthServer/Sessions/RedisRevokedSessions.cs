@@ -36,6 +36,7 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private Task? _loop;
     private int _revocations;
+    private volatile bool _disposed;
 
     // Stopwatch timestamps (the real clock, not the injected one: an outage's length is wall time). Zero: loaded and connected.
     private long _downSince = Stopwatch.GetTimestamp();
@@ -124,6 +125,12 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // The container may dispose this singleton before the host stops its hosted services.
+        if (_disposed)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         if (_loop is not null)
         {
@@ -134,15 +141,27 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
     /// <summary>Starts the feed when the shared list is the one in use (Redis configured).</summary>
     internal sealed class Feed(IServiceProvider services) : IHostedService
     {
-        public Task StartAsync(CancellationToken cancellationToken) =>
-            services.GetRequiredService<IRevokedSessions>() is RedisRevokedSessions shared ? shared.StartAsync(cancellationToken) : Task.CompletedTask;
+        private RedisRevokedSessions? _shared;
 
-        public Task StopAsync(CancellationToken cancellationToken) =>
-            services.GetRequiredService<IRevokedSessions>() is RedisRevokedSessions shared ? shared.StopAsync(cancellationToken) : Task.CompletedTask;
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _shared = services.GetRequiredService<IRevokedSessions>() as RedisRevokedSessions;
+            return _shared?.StartAsync(cancellationToken) ?? Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => _shared?.StopAsync(cancellationToken) ?? Task.CompletedTask;
     }
 
     public void Dispose()
     {
+        // Registered as itself and as IRevokedSessions, so the container disposes it twice.
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _stopping.Cancel();
         _stopping.Dispose();
         _reloading.Dispose();
     }

@@ -10,9 +10,10 @@ namespace AblyAuthServer.Hosting.RateLimiting;
 /// <summary>
 /// The one place that decides what each limit counts and how: the partition key (client address, user name, user id)
 /// and the limiter behind it. Without Redis the limiters are in memory, so each replica counts on its own; with
-/// <c>Redis:Configuration</c> login limits are counted in Redis (one round trip per login, fail-closed).
+/// <c>Redis:Configuration</c> login limits are counted in Redis (one round trip per login, fail-closed) and token
+/// limits locally, reconciled with Redis in batches (fail-open).
 /// </summary>
-public sealed class RateLimitPartitions(IOptions<RateLimitingOptions> options, SharedRedis redis)
+public sealed class RateLimitPartitions(IOptions<RateLimitingOptions> options, SharedRedis redis, IServiceProvider services)
 {
     /// <summary>Login attempts per client address (the rate limiter middleware, on <c>POST /auth/login</c>).</summary>
     public const string LoginPerIp = "login-per-ip";
@@ -30,9 +31,14 @@ public sealed class RateLimitPartitions(IOptions<RateLimitingOptions> options, S
         // Case-insensitive like Identity's user name lookup, so 'Alice' and 'alice' share one budget.
         SharedFixedWindow("login-name:" + userName.ToUpperInvariant(), options.Value.Login.PerUsername);
 
-    public RateLimitPartition<string> ByUser(HttpContext context) =>
-        FixedWindow(context.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId ? "user:" + userId : "ip:" + ClientAddress(context),
-            options.Value.Tokens.PerUser);
+    public RateLimitPartition<string> ByUser(HttpContext context)
+    {
+        var key = context.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId ? "user:" + userId : "ip:" + ClientAddress(context);
+        // Shared through Redis in batches (SharedTokenLimits), so a token request never waits on it.
+        return redis.IsConfigured
+            ? RateLimitPartition.Get(key, k => new SharedTokenLimits.Limiter(services.GetRequiredService<SharedTokenLimits>(), k))
+            : FixedWindow(key, options.Value.Tokens.PerUser);
+    }
 
     /// <summary>
     /// The client's address as the forwarded headers middleware left it (a proxy's X-Forwarded-For only when that

@@ -19,6 +19,8 @@ public static partial class RateLimitingSetup
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RateLimitingOptions>, RateLimitingOptionsValidator>();
         services.AddSingleton<RateLimitPartitions>();
         services.AddSingleton<UserNameRateLimiter>();
+        services.AddSingleton<SharedTokenLimits>();
+        services.AddHostedService<SharedTokenLimitsRunner>();
 
         services.AddRateLimiter(limiter =>
         {
@@ -82,6 +84,20 @@ public static partial class RateLimitingSetup
         .. options.Login.PerUsername.Validate("RateLimiting:Login:PerUsername"),
         .. options.Tokens.PerUser.Validate("RateLimiting:Tokens:PerUser"),
     ];
+
+    /// <summary>Runs the token limits' Redis reconciliation only when Redis is configured.</summary>
+    private sealed class SharedTokenLimitsRunner(IServiceProvider services) : IHostedService
+    {
+        private SharedTokenLimits? _limits;
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _limits = services.GetRequiredService<Redis.SharedRedis>().IsConfigured ? services.GetRequiredService<SharedTokenLimits>() : null;
+            return _limits?.StartAsync(cancellationToken) ?? Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => _limits?.StopAsync(cancellationToken) ?? Task.CompletedTask;
+    }
 
     private sealed class RateLimitingOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<RateLimitingOptions>
     {
