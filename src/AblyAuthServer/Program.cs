@@ -3,6 +3,7 @@ using AblyAuthServer.Demo;
 using AblyAuthServer.Health;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.Hosting.RateLimiting;
+using AblyAuthServer.Hosting.Redis;
 using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.OpenApi;
 using AblyAuthServer.Policies;
@@ -21,6 +22,7 @@ return await StartupGuard.RunGuardedAsync(async () =>
     builder.Services.AddTrustedForwardedHeaders();
     builder.Services.AddSecurityHeaders();
     builder.Services.AddCrossOriginPolicy();
+    builder.Services.AddSharedRedis();
     builder.Services.AddRateLimits();
     builder.Services.AddProblemResponses();
     builder.Services.AddPolicies();

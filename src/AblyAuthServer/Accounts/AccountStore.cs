@@ -1,3 +1,4 @@
+using AblyAuthServer.Hosting.Redis;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -99,14 +100,17 @@ public static class AccountStore
 
     /// <summary>
     /// Where the data protection keys (which protect session tokens) are kept: in the PostgreSQL database, shared by
-    /// every replica; with SQLite, in a <c>keys</c> folder beside the database file.
+    /// every replica; with SQLite, in Redis when it is configured (shared), else in a <c>keys</c> folder beside the database file.
     /// </summary>
     public static IXmlRepository DataProtectionKeyRepository(IServiceProvider services)
     {
         var options = Options(services);
+        var redis = services.GetRequiredService<SharedRedis>();
         return options.Provider == AccountStoreProvider.Postgres
             ? new DataProtectionKeyStore(services.GetRequiredService<IServiceScopeFactory>())
-            : new FileSystemXmlRepository(new DirectoryInfo(KeysDirectory(options)), services.GetRequiredService<ILoggerFactory>());
+            : redis.IsConfigured
+                ? new RedisDataProtectionKeyStore(redis)
+                : new FileSystemXmlRepository(new DirectoryInfo(KeysDirectory(options)), services.GetRequiredService<ILoggerFactory>());
     }
 
     /// <summary>The folder that holds the data protection keys with SQLite: beside the account database.</summary>

@@ -62,7 +62,7 @@ public sealed class CredentialVerifier
         var user = await _users.FindByNameAsync(userName);
         if (user is null)
         {
-            return VerifyUnknown(userName, password);
+            return await VerifyUnknownAsync(userName, password);
         }
 
         if (await _users.IsLockedOutAsync(user))
@@ -97,10 +97,10 @@ public sealed class CredentialVerifier
 
     private static CredentialResult Invalid => new(CredentialOutcome.Invalid, null, TimeSpan.Zero);
 
-    private CredentialResult VerifyUnknown(string userName, string password)
+    private async Task<CredentialResult> VerifyUnknownAsync(string userName, string password)
     {
         var normalized = _users.NormalizeName(userName) ?? userName;
-        if (_unknownUsers.LockedOutFor(normalized) is { } left)
+        if (await _unknownUsers.LockedOutForAsync(normalized) is { } left)
         {
             return new CredentialResult(CredentialOutcome.LockedOut, null, left);
         }
@@ -108,7 +108,7 @@ public sealed class CredentialVerifier
         // Same cost as a real check, so timing does not tell which user names exist.
         _dummyHash ??= _hasher.HashPassword(DummyUser, Guid.NewGuid().ToString("N"));
         _hasher.VerifyHashedPassword(DummyUser, _dummyHash, password);
-        if (_unknownUsers.RecordFailure(normalized) is { } lockout)
+        if (await _unknownUsers.RecordFailureAsync(normalized) is { } lockout)
         {
             _metrics.LockedOut();
             return new CredentialResult(CredentialOutcome.LockedOut, null, lockout);

@@ -1,5 +1,6 @@
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Ably;
+using AblyAuthServer.Hosting.Redis;
 using Microsoft.AspNetCore.Cors;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -9,13 +10,15 @@ public static class HealthEndpoints
 {
     private const string ReadyTag = "ready";
 
-    /// <summary>Liveness (the process serves) and readiness (key loaded, the configured account database answers).</summary>
+    /// <summary>Liveness (the process serves) and readiness (key loaded, the configured account database and, when configured, Redis answer).</summary>
     public static IServiceCollection AddHealth(this IServiceCollection services)
     {
         services.AddHealthChecks()
             .AddCheck<AblyKeyHealthCheck>("ably-key", tags: [ReadyTag])
             // A database host that stops answering would otherwise hold the probe for the driver's connect timeout.
-            .AddCheck<AccountStoreHealthCheck>("accounts", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5));
+            .AddCheck<AccountStoreHealthCheck>("accounts", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
+            // Only when Redis:Configuration is set: logins and session token requests need it (fail-closed).
+            .AddCheck<RedisSetup.HealthCheck>("redis", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(2));
         return services;
     }
 

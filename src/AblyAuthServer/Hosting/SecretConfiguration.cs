@@ -12,6 +12,7 @@ internal static class SecretConfiguration
         var values = new Dictionary<string, string?>();
         Map("ABLY_API_KEY", "Ably:ApiKey");
         Map("ACCOUNTS__CONNECTIONSTRING", "Accounts:ConnectionString");
+        Map("REDIS__CONFIGURATION", "Redis:Configuration");
         return values.Count == 0 ? configuration : configuration.AddInMemoryCollection(values);
 
         void Map(string variable, string key)

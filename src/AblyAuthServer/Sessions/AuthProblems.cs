@@ -17,6 +17,10 @@ public static class AuthProblems
         "Too many failed attempts: this account is temporarily locked. Try again after the time in Retry-After.";
     public const string PasswordChecksBusy =
         "The server is busy checking other passwords. Try again after the time in Retry-After.";
+    public const string LogoutListUnavailable =
+        "Sessions cannot be checked right now: this server cannot reach the shared logout list. Try again after the time in Retry-After, or use another credential.";
+    public const string LogoutNotShared =
+        "The session has ended on this server, but the logout could not yet be shared with the other servers. It will be shared when the store is back; try again after the time in Retry-After.";
 
     /// <summary>The 429 detail for a credential check that was refused before or instead of checking.</summary>
     public static string TooManyDetail(CredentialOutcome outcome) =>
@@ -31,6 +35,7 @@ public static class AuthProblems
         StatusCodes.Status401Unauthorized => 40100,
         StatusCodes.Status403Forbidden => 40300,
         StatusCodes.Status429TooManyRequests => 42910,
+        StatusCodes.Status503ServiceUnavailable => 50300,
         >= 400 and < 500 => 40000,
         _ => 50000,
     };

@@ -7,6 +7,9 @@ public interface IRevokedSessions
 {
     bool IsRevoked(string sessionId);
 
+    /// <summary>False while this replica may be missing logouts made elsewhere (a shared list it cannot hear).</summary>
+    bool IsUpToDate { get; }
+
     Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 }
 
@@ -17,6 +20,8 @@ internal sealed class InMemoryRevokedSessions(TimeProvider time) : IRevokedSessi
     private int _revocations;
 
     public bool IsRevoked(string sessionId) => !_revoked.IsEmpty && _revoked.ContainsKey(sessionId);
+
+    public bool IsUpToDate => true;
 
     public Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {

@@ -19,6 +19,8 @@ internal sealed class SessionAuthenticationHandler(
     TimeProvider time)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    private const string StaleKey = "AblyAuthServer.LogoutListStale";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var token = ReadToken(Request, sessions.Value.CookieName);
@@ -37,6 +39,13 @@ internal sealed class SessionAuthenticationHandler(
             return AuthenticateResult.Fail("The session has expired or ended.");
         }
 
+        // Fail closed: a replica that cannot hear logouts made elsewhere must not vouch for any session.
+        if (!revoked.IsUpToDate && Context.GetEndpoint()?.Metadata.GetMetadata<AllowsStaleLogoutList>() is null)
+        {
+            Context.Items[StaleKey] = true;
+            return AuthenticateResult.Fail("The shared logout list is unavailable.");
+        }
+
         var account = await accounts.GetAsync(ticket.Account.UserId, Context.RequestAborted);
         if (!account.Exists || !string.Equals(account.SecurityStamp, ticket.SecurityStamp, StringComparison.Ordinal))
         {
@@ -50,6 +59,12 @@ internal sealed class SessionAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items.ContainsKey(StaleKey))
+        {
+            Response.Headers.RetryAfter = "5";
+            return AuthProblems.WriteAsync(Context, StatusCodes.Status503ServiceUnavailable, AuthProblems.LogoutListUnavailable);
+        }
+
         Response.Headers.WWWAuthenticate = $"Bearer realm=\"{AuthSchemes.Realm}\"";
         return AuthProblems.WriteAsync(Context, StatusCodes.Status401Unauthorized, AuthProblems.SessionRequired);
     }

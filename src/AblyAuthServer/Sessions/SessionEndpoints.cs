@@ -1,6 +1,7 @@
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.Hosting.RateLimiting;
+using AblyAuthServer.Hosting.Redis;
 using AblyAuthServer.Policies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -32,6 +33,9 @@ public sealed class CallerAuthOptions
     public bool AllowBasic { get; set; } = true;
 }
 
+/// <summary>Endpoint metadata: may run while the shared logout list is stale (logout itself must still work then).</summary>
+public sealed class AllowsStaleLogoutList;
+
 public static class SessionEndpoints
 {
     public const string IssueTokensPolicy = "IssueTokens";
@@ -54,7 +58,13 @@ public static class SessionEndpoints
             keys.XmlRepository = AccountStore.DataProtectionKeyRepository(provider)));
 
         services.AddSingleton<SessionTokens>();
-        services.AddSingleton<IRevokedSessions, InMemoryRevokedSessions>();
+        // With Redis the logout list is shared by every replica (still read from memory); without it, per process.
+        services.AddSingleton<InMemoryRevokedSessions>();
+        services.AddSingleton<RedisRevokedSessions>();
+        services.AddSingleton<IRevokedSessions>(provider => provider.GetRequiredService<SharedRedis>().IsConfigured
+            ? provider.GetRequiredService<RedisRevokedSessions>()
+            : provider.GetRequiredService<InMemoryRevokedSessions>());
+        services.AddHostedService<RedisRevokedSessions.Feed>();
         services.AddSingleton<AccountStatusCache>();
         services.AddAuthentication(AuthSchemes.Caller)
             .AddPolicyScheme(AuthSchemes.Caller, null, scheme => scheme.ForwardDefaultSelector = context =>
@@ -94,6 +104,7 @@ public static class SessionEndpoints
             .WithName("Logout")
             .WithSummary("End the current session")
             .WithDescription("Ends the session given by the cookie or Bearer token: it stops working at once, and the cookie is cleared.")
+            .WithMetadata(new AllowsStaleLogoutList())
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         return app;
@@ -129,7 +140,7 @@ public static class SessionEndpoints
                 $"'username' is limited to {MaxUserNameLength} characters and 'password' to {MaxPasswordLength}.");
         }
 
-        if (userNameLimit.TryAcquire(context, userName) is { } limited)
+        if (await userNameLimit.TryAcquireAsync(context, userName, cancellationToken) is { } limited)
         {
             return limited;
         }
@@ -159,13 +170,23 @@ public static class SessionEndpoints
         return TypedResults.Ok(new LoginResponse(token, ticket.ExpiresAt, ticket.Account.ClientId));
     }
 
-    private static async Task<NoContent> Logout(
+    private static async Task<Results<NoContent, ProblemHttpResult>> Logout(
         HttpContext context, IRevokedSessions revoked, IOptions<SessionOptions> options, CancellationToken cancellationToken)
     {
         var session = context.Features.GetRequiredFeature<AuthenticatedCaller>().Session!;
-        await revoked.RevokeAsync(session.SessionId, session.ExpiresAt, cancellationToken);
         context.Response.Cookies.Delete(options.Value.CookieName, CookieOptions(context, options.Value, expires: null));
         context.Response.Headers.CacheControl = "no-store";
+        try
+        {
+            await revoked.RevokeAsync(session.SessionId, session.ExpiresAt, cancellationToken);
+        }
+        catch (RevocationNotSharedException)
+        {
+            // Ended here, and shared when Redis answers again; until then other replicas may accept it, so say so.
+            context.Response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, detail: AuthProblems.LogoutNotShared);
+        }
+
         return TypedResults.NoContent();
     }
 

@@ -15,7 +15,12 @@ public sealed class TcpForwarder(string targetHost, int targetPort) : IAsyncDisp
     private TcpListener? _listener;
     private Task? _accepting;
 
+    private long _bytesToTarget;
+
     public int Port { get; private set; }
+
+    /// <summary>Bytes relayed from clients to the server so far: what the app has sent it.</summary>
+    public long BytesToTarget => Interlocked.Read(ref _bytesToTarget);
 
     public void Start()
     {
@@ -63,6 +68,17 @@ public sealed class TcpForwarder(string targetHost, int targetPort) : IAsyncDisp
         }
     }
 
+    private async Task CountedCopyAsync(Stream from, Stream to)
+    {
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer)) > 0)
+        {
+            Interlocked.Add(ref _bytesToTarget, read);
+            await to.WriteAsync(buffer.AsMemory(0, read));
+        }
+    }
+
     private async Task RelayAsync(Socket client)
     {
         using var server = new Socket(SocketType.Stream, ProtocolType.Tcp);
@@ -73,7 +89,7 @@ public sealed class TcpForwarder(string targetHost, int targetPort) : IAsyncDisp
             await server.ConnectAsync(targetHost, targetPort);
             using var clientStream = new NetworkStream(client, ownsSocket: false);
             using var serverStream = new NetworkStream(server, ownsSocket: false);
-            await Task.WhenAny(clientStream.CopyToAsync(serverStream), serverStream.CopyToAsync(clientStream));
+            await Task.WhenAny(CountedCopyAsync(clientStream, serverStream), serverStream.CopyToAsync(clientStream));
         }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
         {

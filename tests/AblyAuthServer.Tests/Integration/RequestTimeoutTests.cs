@@ -42,6 +42,8 @@ public sealed class RequestTimeoutTests
     {
         public bool IsRevoked(string sessionId) => false;
 
+        public bool IsUpToDate => true;
+
         public Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
             Task.Delay(TimeSpan.FromMinutes(1), cancellationToken);
     }

@@ -2,16 +2,18 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
+using AblyAuthServer.Hosting.Redis;
 using Microsoft.Extensions.Options;
 
 namespace AblyAuthServer.Hosting.RateLimiting;
 
 /// <summary>
 /// The one place that decides what each limit counts and how: the partition key (client address, user name, user id)
-/// and the limiter behind it. The limiters are in-memory, so each replica counts on its own; a shared store (e.g.
-/// Redis) replaces the <c>RateLimitPartition</c> factories here and nothing else.
+/// and the limiter behind it. Without Redis the limiters are in memory, so each replica counts on its own; with
+/// <c>Redis:Configuration</c> login limits are counted in Redis (one round trip per login, fail-closed) and token
+/// limits locally, reconciled with Redis in batches (fail-open).
 /// </summary>
-public sealed class RateLimitPartitions(IOptions<RateLimitingOptions> options)
+public sealed class RateLimitPartitions(IOptions<RateLimitingOptions> options, SharedRedis redis, IServiceProvider services)
 {
     /// <summary>Login attempts per client address (the rate limiter middleware, on <c>POST /auth/login</c>).</summary>
     public const string LoginPerIp = "login-per-ip";
@@ -23,15 +25,20 @@ public sealed class RateLimitPartitions(IOptions<RateLimitingOptions> options)
     public const string TokensPerUser = "tokens-per-user";
 
     public RateLimitPartition<string> ByClientIp(HttpContext context) =>
-        FixedWindow("ip:" + ClientAddress(context), options.Value.Login.PerIp);
+        SharedFixedWindow("login-ip:" + ClientAddress(context), options.Value.Login.PerIp);
 
     public RateLimitPartition<string> ByUserName(string userName) =>
         // Case-insensitive like Identity's user name lookup, so 'Alice' and 'alice' share one budget.
-        FixedWindow("name:" + userName.ToUpperInvariant(), options.Value.Login.PerUsername);
+        SharedFixedWindow("login-name:" + userName.ToUpperInvariant(), options.Value.Login.PerUsername);
 
-    public RateLimitPartition<string> ByUser(HttpContext context) =>
-        FixedWindow(context.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId ? "user:" + userId : "ip:" + ClientAddress(context),
-            options.Value.Tokens.PerUser);
+    public RateLimitPartition<string> ByUser(HttpContext context)
+    {
+        var key = context.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } userId ? "user:" + userId : "ip:" + ClientAddress(context);
+        // Shared through Redis in batches (SharedTokenLimits), so a token request never waits on it.
+        return redis.IsConfigured
+            ? RateLimitPartition.Get(key, k => new SharedTokenLimits.Limiter(services.GetRequiredService<SharedTokenLimits>(), k))
+            : FixedWindow(key, options.Value.Tokens.PerUser);
+    }
 
     /// <summary>
     /// The client's address as the forwarded headers middleware left it (a proxy's X-Forwarded-For only when that
@@ -65,6 +72,11 @@ public sealed class RateLimitPartitions(IOptions<RateLimitingOptions> options)
         Array.Clear(bytes, 8, 8);
         return new IPAddress(bytes) + "/64";
     }
+
+    private RateLimitPartition<string> SharedFixedWindow(string key, RateLimit limit) =>
+        redis.IsConfigured
+            ? RateLimitPartition.Get(key, k => new RedisFixedWindowLimiter(redis, k, limit))
+            : FixedWindow(key, limit);
 
     private static RateLimitPartition<string> FixedWindow(string key, RateLimit limit) =>
         RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions

@@ -19,6 +19,8 @@ public static partial class RateLimitingSetup
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RateLimitingOptions>, RateLimitingOptionsValidator>();
         services.AddSingleton<RateLimitPartitions>();
         services.AddSingleton<UserNameRateLimiter>();
+        services.AddSingleton<SharedTokenLimits>();
+        services.AddHostedService<SharedTokenLimitsRunner>();
 
         services.AddRateLimiter(limiter =>
         {
@@ -31,7 +33,8 @@ public static partial class RateLimitingSetup
             {
                 var context = rejected.HttpContext;
                 var policy = context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName ?? "unknown";
-                return RejectAsync(context, policy, RetryAfter(rejected.Lease), Detail(policy));
+                var (status, detail) = Refusal(rejected.Lease, policy);
+                return RejectAsync(context, policy, RetryAfter(rejected.Lease), status, detail);
             };
         });
         return services;
@@ -60,11 +63,20 @@ public static partial class RateLimitingSetup
             policy, RateLimitPartitions.ClientIp(context), context.Request.Path);
     }
 
-    private static async ValueTask RejectAsync(HttpContext context, string policy, TimeSpan retryAfter, string detail)
+    private static async ValueTask RejectAsync(HttpContext context, string policy, TimeSpan retryAfter, int status, string detail)
     {
         Rejected(context, policy, retryAfter);
-        await ProblemResponses.WriteAsync(context, StatusCodes.Status429TooManyRequests, detail);
+        await ProblemResponses.WriteAsync(context, status, detail);
     }
+
+    /// <summary>429 for a limit reached; 503 when a shared (Redis) limit could not be counted, which fails closed.</summary>
+    internal static (int Status, string Detail) Refusal(RateLimitLease lease, string policy) =>
+        lease.TryGetMetadata(MetadataName.ReasonPhrase, out var reason) && reason == RedisFixedWindowLimiter.StoreUnavailableReason
+            ? (StatusCodes.Status503ServiceUnavailable, StoreUnavailableDetail)
+            : (StatusCodes.Status429TooManyRequests, Detail(policy));
+
+    internal const string StoreUnavailableDetail =
+        "Logins are paused: the shared rate-limit store cannot be reached. Try again after the number of seconds in Retry-After.";
 
     private static List<string> Failures(RateLimitingOptions options) =>
     [
@@ -72,6 +84,20 @@ public static partial class RateLimitingSetup
         .. options.Login.PerUsername.Validate("RateLimiting:Login:PerUsername"),
         .. options.Tokens.PerUser.Validate("RateLimiting:Tokens:PerUser"),
     ];
+
+    /// <summary>Runs the token limits' Redis reconciliation only when Redis is configured.</summary>
+    private sealed class SharedTokenLimitsRunner(IServiceProvider services) : IHostedService
+    {
+        private SharedTokenLimits? _limits;
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _limits = services.GetRequiredService<Redis.SharedRedis>().IsConfigured ? services.GetRequiredService<SharedTokenLimits>() : null;
+            return _limits?.StartAsync(cancellationToken) ?? Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => _limits?.StopAsync(cancellationToken) ?? Task.CompletedTask;
+    }
 
     private sealed class RateLimitingOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<RateLimitingOptions>
     {

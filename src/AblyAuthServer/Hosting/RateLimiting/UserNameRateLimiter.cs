@@ -13,18 +13,28 @@ public sealed class UserNameRateLimiter(RateLimitPartitions partitions) : IDispo
     private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(partitions.ByUserName);
 
     /// <summary>Null when the attempt may go ahead; otherwise the 429 to answer (with <c>Retry-After</c> set).</summary>
-    public ProblemHttpResult? TryAcquire(HttpContext context, string userName)
+    public async ValueTask<ProblemHttpResult?> TryAcquireAsync(HttpContext context, string userName, CancellationToken cancellationToken)
     {
-        using var lease = _limiter.AttemptAcquire(userName);
-        if (lease.IsAcquired)
+        using var attempt = _limiter.AttemptAcquire(userName);
+        if (attempt.IsAcquired)
         {
             return null;
         }
 
-        RateLimitingSetup.Rejected(context, RateLimitPartitions.LoginPerUsername, RateLimitingSetup.RetryAfter(lease));
+        // A refusal without a retry hint means "not decidable synchronously" (a Redis-counted limit): ask it.
+        using var lease = attempt.TryGetMetadata(MetadataName.RetryAfter, out _)
+            ? null
+            : await _limiter.AcquireAsync(userName, cancellationToken: cancellationToken);
+        if (lease?.IsAcquired == true)
+        {
+            return null;
+        }
+
+        var refused = lease ?? attempt;
+        var (status, detail) = RateLimitingSetup.Refusal(refused, RateLimitPartitions.LoginPerUsername);
+        RateLimitingSetup.Rejected(context, RateLimitPartitions.LoginPerUsername, RateLimitingSetup.RetryAfter(refused));
         context.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests,
-            detail: RateLimitingSetup.Detail(RateLimitPartitions.LoginPerUsername));
+        return TypedResults.Problem(statusCode: status, detail: detail);
     }
 
     public void Dispose() => _limiter.Dispose();

@@ -15,6 +15,7 @@ public sealed class AuthMetrics
     private readonly Counter<long> _loginsFailed;
     private readonly Counter<long> _lockouts;
     private readonly Counter<long> _rateLimitRejections;
+    private readonly Counter<long> _sharedStoreUnavailable;
 
     public AuthMetrics(IMeterFactory meters)
     {
@@ -22,6 +23,7 @@ public sealed class AuthMetrics
         _tokensIssued = meter.CreateCounter<long>("ably_auth.tokens.issued", "{token}", "Ably JWTs and TokenRequests issued, by kind (jwt, token-request) and the caller's roles.");
         _loginsFailed = meter.CreateCounter<long>("ably_auth.logins.failed", "{attempt}", "Password checks that failed (login and Basic), by reason (invalid, locked-out).");
         _lockouts = meter.CreateCounter<long>("ably_auth.lockouts", "{lockout}", "User names locked out after too many failed attempts.");
+        _sharedStoreUnavailable = meter.CreateCounter<long>("ably_auth.shared_store.unavailable", "{failure}", "Redis calls that failed, by feature (token-limits fall back to per-replica counts).");
         _rateLimitRejections = meter.CreateCounter<long>("ably_auth.rate_limit.rejections", "{request}", "Requests refused with 429 by a rate limit, by policy.");
     }
 
@@ -34,6 +36,8 @@ public sealed class AuthMetrics
         _loginsFailed.Add(1, new KeyValuePair<string, object?>("reason", lockedOut ? "locked-out" : "invalid"));
 
     public void LockedOut() => _lockouts.Add(1);
+
+    public void SharedStoreUnavailable(string feature) => _sharedStoreUnavailable.Add(1, new KeyValuePair<string, object?>("feature", feature));
 
     public void RateLimitRejected(string policy) => _rateLimitRejections.Add(1, new KeyValuePair<string, object?>("policy", policy));
 }

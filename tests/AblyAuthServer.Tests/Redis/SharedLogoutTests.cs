@@ -1,0 +1,158 @@
+using System.Net;
+using System.Net.Http.Headers;
+using AblyAuthServer.Accounts;
+using AblyAuthServer.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AblyAuthServer.Tests.Redis;
+
+/// <summary>
+/// Replicas sharing Redis share the logout list, yet check it in memory: a logout on one replica ends the session on
+/// every other within a second, and the token path sends Redis nothing. While a replica cannot hear the list it
+/// refuses sessions (503), never accepts them.
+/// </summary>
+public sealed class SharedLogoutTests : IAsyncLifetime
+{
+    private TestAccountStore _store = null!;
+    private TcpForwarder _forwarder = null!;
+    private AblyAuthServerFactory _first = null!;
+    private AblyAuthServerFactory _second = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        var (host, port) = TestRedis.Endpoint;
+        _store = await TestAccountStore.CreateAsync(AccountStoreProvider.Postgres);
+        _forwarder = new TcpForwarder(host, port);
+        _forwarder.Start();
+        _first = new AblyAuthServerFactory(_store, TestRedis.Settings());
+        await _first.CreateUserAsync("alice", ["member"]);
+        // The second replica reaches Redis through a relay the outage test cuts.
+        _second = new AblyAuthServerFactory(_store, TestRedis.Settings($"127.0.0.1:{_forwarder.Port},connectTimeout=1000,syncTimeout=1000,asyncTimeout=1000"));
+        _ = _second.Server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await (_second?.DisposeAsync() ?? ValueTask.CompletedTask);
+        await (_first?.DisposeAsync() ?? ValueTask.CompletedTask);
+        await (_forwarder?.DisposeAsync() ?? ValueTask.CompletedTask);
+        await (_store?.DisposeAsync() ?? ValueTask.CompletedTask);
+    }
+
+    [Fact]
+    public async Task Logout_On_One_Replica_Ends_The_Session_On_Another_Within_A_Second_Without_Redis_On_The_Token_Path()
+    {
+        var session = (await _first.LoginAsync("alice")).SessionToken;
+        using var onSecond = _second.CreateBearerClient(session);
+        Assert.Equal(HttpStatusCode.OK, (await onSecond.GetAsync("/ably/token", Ct)).StatusCode);
+
+        // The second replica reaches Redis only through the forwarder, which counts what it sends.
+        var before = _forwarder.BytesToTarget;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await onSecond.GetAsync("/ably/token", Ct)).StatusCode);
+        }
+
+        // Only the token limits' batched flush (one short script call per 250 ms) may reach Redis, not a call per request.
+        // A per-request command (even a GET of a revocation key) would be over 40 bytes each.
+        var sent = _forwarder.BytesToTarget - before;
+        Assert.True(sent < 50 * 40, $"the replica sent Redis {sent} bytes during 50 token requests in {started.Elapsed}");
+
+        using var onFirst = _first.CreateBearerClient(session);
+        Assert.Equal(HttpStatusCode.NoContent, (await onFirst.PostAsync("/auth/logout", null, Ct)).StatusCode);
+
+        var refused = await PollAsync(() => onSecond.GetAsync("/ably/token", Ct), HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(1));
+        await Problems.AssertProblemAsync(refused, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_Replica_That_Cannot_Hear_Logouts_Refuses_Sessions_With_503_But_Not_Basic_And_Catches_Up()
+    {
+        var loggedOutDuringOutage = (await _first.LoginAsync("alice")).SessionToken;
+        var loggedOutElsewhere = (await _first.LoginAsync("alice")).SessionToken;
+        var kept = (await _first.LoginAsync("alice")).SessionToken;
+        using var keptOnSecond = _second.CreateBearerClient(kept);
+        Assert.Equal(HttpStatusCode.OK, (await keptOnSecond.GetAsync("/ably/token", Ct)).StatusCode);
+
+        await _forwarder.StopAsync();
+        // A logout on the healthy replica that the cut-off one cannot hear about.
+        using (var first = _first.CreateBearerClient(loggedOutElsewhere))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await first.PostAsync("/auth/logout", null, Ct)).StatusCode);
+        }
+
+        var refused = await PollAsync(() => keptOnSecond.GetAsync("/ably/token", Ct), HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10));
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal("50300", refused.Headers.GetValues("X-Ably-ErrorCode").Single());
+        await Problems.AssertProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "shared logout list");
+        using (var elsewhere = _second.CreateBearerClient(loggedOutElsewhere))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await elsewhere.GetAsync("/ably/token", Ct)).StatusCode);
+        }
+
+        using (var basic = _second.CreateClient())
+        {
+            basic.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("alice:" + AblyAuthServerFactory.Password)));
+            Assert.Equal(HttpStatusCode.OK, (await basic.GetAsync("/ably/token", Ct)).StatusCode);
+        }
+
+        // Logout still ends the session here, and says it has not reached the other replicas.
+        using var duringOutage = _second.CreateBearerClient(loggedOutDuringOutage);
+        var logout = await duringOutage.PostAsync("/auth/logout", null, Ct);
+        await Problems.AssertProblemAsync(logout, HttpStatusCode.ServiceUnavailable, "could not yet be shared");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await duringOutage.GetAsync("/ably/token", Ct)).StatusCode);
+
+        _forwarder.Start();
+        await PollAsync(() => keptOnSecond.GetAsync("/ably/token", Ct), HttpStatusCode.OK, TimeSpan.FromSeconds(15));
+        using (var elsewhere = _second.CreateBearerClient(loggedOutElsewhere))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await elsewhere.GetAsync("/ably/token", Ct)).StatusCode);
+        }
+
+        using var onFirst = _first.CreateBearerClient(loggedOutDuringOutage);
+        await PollAsync(() => onFirst.GetAsync("/ably/token", Ct), HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(5));
+    }
+
+    internal static async Task<HttpResponseMessage> PollAsync(Func<Task<HttpResponseMessage>> request, HttpStatusCode expected, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var response = await request();
+            if (response.StatusCode == expected || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(expected, response.StatusCode);
+                return response;
+            }
+
+            await Task.Delay(50, Ct);
+        }
+    }
+}
+
+/// <summary>Replicas on SQLite (one file each) that share Redis share the key ring: a session from one works on another.</summary>
+public sealed class SharedKeyRingTests
+{
+    [Fact]
+    public async Task Sqlite_Replicas_Sharing_Redis_Accept_Each_Others_Sessions()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var first = new AblyAuthServerFactory(TestRedis.Settings());
+        await using var second = new AblyAuthServerFactory(TestRedis.Settings());
+        await first.CreateUserAsync("alice", ["member"]);
+        await second.CreateUserAsync("alice", ["member"]);
+        var session = (await first.LoginAsync("alice")).SessionToken;
+
+        // Different databases, so the account check fails (401) unless the token decrypts; decrypting is what is shared.
+        using var other = second.CreateBearerClient(session);
+        var response = await other.GetAsync("/ably/token", ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(first.Store.Directory, "keys")));
+        Assert.NotNull(second.Services.GetRequiredService<AblyAuthServer.Sessions.SessionTokens>().Unprotect(session));
+    }
+}
