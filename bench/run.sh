@@ -62,6 +62,27 @@ free_port() {
 
 now_ns() { date +%s%N; }
 
+# Percent of CPU time not idle over one second, machine-wide (other builds/tests on this machine skew every number).
+cpu_busy_pct() {
+  local a b
+  a=($(head -1 /proc/stat)) && sleep 1 && b=($(head -1 /proc/stat))
+  awk -v a="${a[*]}" -v b="${b[*]}" 'BEGIN { n = split(a, x, " "); split(b, y, " "); for (i = 2; i <= n; i++) { t += y[i] - x[i] } ;
+    idle = (y[5] - x[5]) + (y[6] - x[6]); printf "%.0f", t > 0 ? 100 * (t - idle) / t : 0 }'
+}
+
+# Waits up to BENCH_IDLE_WAIT seconds (default 120) for the machine to be mostly idle; the report records what it saw.
+wait_for_quiet() {
+  local waited=0 busy
+  busy=$(cpu_busy_pct)
+  while ((busy > 15 && waited < ${BENCH_IDLE_WAIT:-120})); do
+    log "machine is ${busy}% busy before the run; waiting for it to settle"
+    sleep 4
+    waited=$((waited + 5))
+    busy=$(cpu_busy_pct)
+  done
+  echo "$busy"
+}
+
 # --- build ------------------------------------------------------------------------------------------------------
 SERVER_DIR=${BENCH_SERVER_DIR:-$WORK/server}
 BASELINE_DIR=$WORK/baseline
@@ -134,15 +155,30 @@ for path in /ably/token /ably/token-request; do
 done
 
 # --- load -------------------------------------------------------------------------------------------------------
-# wrk_run NAME URL [extra wrk args...]: warm-up (unmeasured), then the measured run into $WORK/NAME.wrk.
+BUSY_BEFORE=$(wait_for_quiet)
+log "machine ${BUSY_BEFORE}% busy (other processes) before load"
+CLK_TCK=$(getconf CLK_TCK)
+proc_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }  # utime + stime of one process
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }  # machine-wide non-idle
+
+# wrk_run NAME PID URL [extra wrk args...]: warm-up (unmeasured), then the measured run into $WORK/NAME.wrk, and
+# the CPU the target process (PID) and the whole machine used meanwhile into $WORK/NAME.cpu (cores busy on average).
 wrk_run() {
-  local name=$1 url=$2
-  shift 2
+  local name=$1 pid=$2 url=$3 t0 p0 m0
+  shift 3
   if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" --timeout "$TIMEOUT" "$@" "$url" >/dev/null
   fi
   log "scenario $name: $CONNECTIONS connections, $THREADS threads, $DURATION"
+  t0=$(now_ns) p0=$(proc_ticks "$pid") m0=$(busy_ticks)
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$TIMEOUT" --latency "$@" "$url" >"$WORK/$name.wrk"
+  cpu_record "$name" "$pid" "$t0" "$p0" "$m0"
+}
+
+cpu_record() {
+  local name=$1 pid=$2 t0=$3 p0=$4 m0=$5
+  awk -v s="$(( $(now_ns) - t0 ))" -v p="$(( $(proc_ticks "$pid") - p0 ))" -v m="$(( $(busy_ticks) - m0 ))" -v hz="$CLK_TCK" \
+    'BEGIN { printf "%.2f %.2f\n", p / hz / (s / 1e9), m / hz / (s / 1e9) }' >"$WORK/$name.cpu"
 }
 
 # Samples the server's VmRSS every 50 ms until the flag file disappears; writes the peak (kB) to $WORK/rss-peak.
@@ -161,15 +197,15 @@ touch "$WORK/sampling"
 rss_sampler &
 SAMPLER_PID=$!
 PIDS+=("$SAMPLER_PID")
-wrk_run token "$URL/ably/token" "${auth[@]}"
-wrk_run token-request "$URL/ably/token-request" "${auth[@]}"
+wrk_run token "$SERVER_PID" "$URL/ably/token" "${auth[@]}"
+wrk_run token-request "$SERVER_PID" "$URL/ably/token-request" "${auth[@]}"
 rm -f "$WORK/sampling"
 wait "$SAMPLER_PID" || true
 RSS_SAMPLED_KB=$(cat "$WORK/rss-peak")
 # VmHWM = the kernel's own peak resident set since exec: startup + both token scenarios, nothing else yet.
 RSS_HWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")
 
-wrk_run login "$URL/auth/login" -s "$ROOT/bench/login.lua"
+wrk_run login "$SERVER_PID" "$URL/auth/login" -s "$ROOT/bench/login.lua"
 
 log "scenario token-under-login: two wrk at once, $DURATION"
 wrk -t"$THREADS" -c"$MIX_LOGIN_CONNECTIONS" -d"$DURATION" --timeout "$TIMEOUT" --latency -s "$ROOT/bench/login.lua" \
@@ -177,8 +213,11 @@ wrk -t"$THREADS" -c"$MIX_LOGIN_CONNECTIONS" -d"$DURATION" --timeout "$TIMEOUT" -
 MIX_PID=$!
 PIDS+=("$MIX_PID")
 sleep 1 # let logins saturate the CPUs before tokens are measured
+t0=$(now_ns) p0=$(proc_ticks "$SERVER_PID") m0=$(busy_ticks)
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$TIMEOUT" --latency "${auth[@]}" "$URL/ably/token" >"$WORK/mix-token.wrk"
+cpu_record mix-token "$SERVER_PID" "$t0" "$p0" "$m0"
 wait "$MIX_PID"
+echo "- -" >"$WORK/mix-login.cpu"
 RSS_HWM_END_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")
 stop_server
 
@@ -191,7 +230,7 @@ for _ in $(seq 1 1000); do
   curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$BASE_PORT/" 2>/dev/null && break
   sleep 0.01
 done
-wrk_run baseline "http://127.0.0.1:$BASE_PORT/"
+wrk_run baseline "$BASE_PID" "http://127.0.0.1:$BASE_PORT/"
 kill -TERM "$BASE_PID"
 wait "$BASE_PID" 2>/dev/null || true
 
@@ -221,9 +260,10 @@ rss_mb=$(awk -v k="$RSS_HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')
   echo
   echo "Machine: $(nproc) CPUs ($cpu), $mem RAM, ASP.NET Core runtime $dotnet_version, $(uname -sr)."
   echo "Load: wrk $CONNECTIONS connections, $THREADS threads, $DURATION per scenario after a $WARMUP warm-up; wrk runs on the same $(nproc) CPUs as the server."
+  echo "Other activity: the machine was ${BUSY_BEFORE}% busy in the second before the load started$( ((BUSY_BEFORE > 15)) && echo ' — numbers are pessimistic, rerun on a quiet machine')."
   echo
-  echo "| scenario | requests | req/s | p50 ms | p99 ms | non-2xx | socket errors |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
+  echo "| scenario | requests | req/s | p50 ms | p99 ms | non-2xx | socket errors | server CPU (cores) | server CPU µs/req | machine CPU (cores) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for s in token token-request login baseline mix-token mix-login; do
     case $s in
       token) label='GET /ably/token (Bearer)' ;;
@@ -233,7 +273,10 @@ rss_mb=$(awk -v k="$RSS_HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')
       mix-token) label='GET /ably/token while logins saturate' ;;
       mix-login) label="  the concurrent logins ($MIX_LOGIN_CONNECTIONS connections)" ;;
     esac
-    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$(total $s)" "$(rps $s)" "$(pct $s 50)" "$(pct $s 99)" "$(non2xx $s)" "$(errors $s)"
+    read -r server_cores machine_cores <"$WORK/$s.cpu"
+    per_req=$(awk -v c="$server_cores" -v r="$(rps $s)" 'BEGIN { if (c == "-" || r == 0) print "-"; else printf "%.0f", 1e6 * c / r }')
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$(total $s)" "$(rps $s)" "$(pct $s 50)" "$(pct $s 99)" \
+      "$(non2xx $s)" "$(errors $s)" "$server_cores" "$per_req" "$machine_cores"
   done
   echo
   echo "| measure | value | target | |"
@@ -248,6 +291,8 @@ rss_mb=$(awk -v k="$RSS_HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')
   echo "| /ably/token p99 while logins saturate | $mix_p99 ms | < 20 ms | $(verdict "$mix_p99 < 20") |"
   echo
   echo "RSS detail: VmRSS sampled every 50 ms during the token scenarios peaked at $(awk -v k="$RSS_SAMPLED_KB" 'BEGIN { printf "%.1f", k / 1024 }') MB;"
+  echo "Server CPU = the measured process's utime+stime over the run (2.00 = both cores); machine CPU includes wrk itself."
+  echo "In the mixed rows the server CPU is shared by tokens and logins, so µs/req is not meaningful there."
   echo "VmHWM after the login scenarios too: $(awk -v k="$RSS_HWM_END_KB" 'BEGIN { printf "%.1f", k / 1024 }') MB. Ready time is polled with curl every ~10 ms (resolution ~15 ms)."
 } >"$WORK/report.md"
 

@@ -6,7 +6,7 @@ namespace AblyAuthServer.Benchmarks;
 
 /// <summary>Signing cost per token: what /ably/token and /ably/token-request spend after the caller is authenticated.</summary>
 [MemoryDiagnoser]
-[ShortRunJob]
+[Config(typeof(QuickConfig))]
 public class MintingBenchmarks
 {
     private AblyJwtIssuer _issuer = null!;

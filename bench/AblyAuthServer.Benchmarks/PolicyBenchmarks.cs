@@ -6,7 +6,7 @@ namespace AblyAuthServer.Benchmarks;
 
 /// <summary>Policy cost per token: capability intersection and grant resolution (pure, no I/O).</summary>
 [MemoryDiagnoser]
-[ShortRunJob]
+[Config(typeof(QuickConfig))]
 public class PolicyBenchmarks
 {
     // What an SDK typically asks for: a channel inside the namespace, its own private channel, and one it may not have.
