@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -12,6 +13,9 @@ namespace AblyAuthServer.Ably;
 public sealed class AblyJwtIssuer(AblyKey key, TimeProvider timeProvider)
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    // Escape only what JSON requires (as JSON.stringify does), so the capability string reads as it will be matched.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The key tokens are signed with.</summary>
     public AblyKey Key => key;
@@ -27,7 +31,7 @@ public sealed class AblyJwtIssuer(AblyKey key, TimeProvider timeProvider)
     private static string Payload(TokenGrant grant, long issuedAt, long expires)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteNumber("iat", issuedAt);

@@ -22,6 +22,9 @@ public sealed class AblyKey
             new SymmetricSecurityKey(secret) { KeyId = Name }, SecurityAlgorithms.HmacSha256);
     }
 
+    /// <summary>The shortest secret HS256 signing accepts (256 bits); Ably's own secrets are longer.</summary>
+    public const int MinimumJwtSecretBytes = 32;
+
     /// <summary>The application id, the part before the dot.</summary>
     public string AppId { get; }
 
@@ -30,6 +33,9 @@ public sealed class AblyKey
 
     /// <summary>The key name, <c>appId.keyId</c>: the JWT <c>kid</c> and the TokenRequest <c>keyName</c>.</summary>
     public string Name { get; }
+
+    /// <summary>The secret's length in UTF-8 bytes (not the secret).</summary>
+    public int SecretLength => _secret.Length;
 
     /// <summary>HS256 credentials over the secret's UTF-8 bytes, with <c>kid</c> = <see cref="Name"/>.</summary>
     public SigningCredentials SigningCredentials { get; }

@@ -32,6 +32,21 @@ public sealed class Capability
     /// <summary>Parses a capability JSON object as the SDKs send it (resource → array of operations).</summary>
     public static bool TryParse(string? json, out Capability? capability, out string error)
     {
+        try
+        {
+            return TryParseObject(json, out capability, out error);
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json parses "\ud800" but throws when the string is read, so report it here instead.
+            capability = null;
+            error = "capability contains an unpaired UTF-16 surrogate escape";
+            return false;
+        }
+    }
+
+    private static bool TryParseObject(string? json, out Capability? capability, out string error)
+    {
         capability = null;
         if (string.IsNullOrWhiteSpace(json))
         {

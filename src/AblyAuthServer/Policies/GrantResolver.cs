@@ -36,6 +36,12 @@ public sealed class GrantResolver(PolicySet policies, TimeSpan defaultTtl, TimeS
             return GrantResult.Invalid(ttlError);
         }
 
+        // Accounts are checked when created; checked again here because a template must never be widened.
+        if (!ClientIds.IsSafe(account.ClientId, out _))
+        {
+            return GrantResult.Forbidden("This account's clientId cannot be used in channel policies; an operator must change it.");
+        }
+
         var clientId = account.ClientId;
         if (!string.IsNullOrEmpty(request.ClientId) && !string.Equals(request.ClientId, account.ClientId, StringComparison.Ordinal))
         {

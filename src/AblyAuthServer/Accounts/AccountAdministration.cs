@@ -1,0 +1,106 @@
+using AblyAuthServer.Policies;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace AblyAuthServer.Accounts;
+
+/// <summary>An account as operators see it.</summary>
+public sealed record AccountSummary(string UserName, string ClientId, IReadOnlyList<string> Roles, bool IsDisabled, bool IsLockedOut);
+
+/// <summary>Operator actions on accounts (the <c>users</c> CLI); each returns an error message or null.</summary>
+public sealed class AccountAdministration(UserManager<AccountUser> users, RoleManager<IdentityRole> roles, PolicySet policies)
+{
+    public async Task<string?> AddAsync(string userName, string password, IReadOnlyCollection<string> roleNames, string? clientId)
+    {
+        if (await users.FindByNameAsync(userName) is not null)
+        {
+            return $"user '{userName}' already exists";
+        }
+
+        var unknownRole = roleNames.FirstOrDefault(r => !policies.IsKnownRole(r));
+        if (unknownRole is not null)
+        {
+            return $"unknown role '{unknownRole}'; configured roles: {string.Join(", ", policies.RoleNames.Order(StringComparer.Ordinal))}";
+        }
+
+        if (!ClientIds.IsSafe(clientId ?? userName, out var clientIdError))
+        {
+            return clientId is null
+                ? $"the user name cannot serve as a clientId ({clientIdError}); pass --client-id"
+                : clientIdError;
+        }
+
+        var user = new AccountUser { UserName = userName, ClientId = clientId };
+        var created = await users.CreateAsync(user, password);
+        if (!created.Succeeded)
+        {
+            return Describe(created);
+        }
+
+        foreach (var role in roleNames.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (!await roles.RoleExistsAsync(role))
+            {
+                await roles.CreateAsync(new IdentityRole(role));
+            }
+        }
+
+        var added = await users.AddToRolesAsync(user, roleNames.Distinct(StringComparer.OrdinalIgnoreCase));
+        return added.Succeeded ? null : Describe(added);
+    }
+
+    public async Task<IReadOnlyList<AccountSummary>> ListAsync()
+    {
+        var all = await users.Users.OrderBy(u => u.UserName).ToListAsync();
+        var summaries = new List<AccountSummary>(all.Count);
+        foreach (var user in all)
+        {
+            summaries.Add(new AccountSummary(
+                user.UserName!, user.EffectiveClientId, [.. await users.GetRolesAsync(user)], user.IsDisabled, await users.IsLockedOutAsync(user)));
+        }
+
+        return summaries;
+    }
+
+    public Task<string?> RemoveAsync(string userName) => WithUser(userName, async user => Describe(await users.DeleteAsync(user)));
+
+    /// <summary>Replaces the password, ends existing sessions (new security stamp) and clears any lockout.</summary>
+    public Task<string?> SetPasswordAsync(string userName, string password) => WithUser(userName, async user =>
+    {
+        foreach (var validator in users.PasswordValidators)
+        {
+            var valid = await validator.ValidateAsync(users, user, password);
+            if (!valid.Succeeded)
+            {
+                return Describe(valid);
+            }
+        }
+
+        var removed = await users.RemovePasswordAsync(user);
+        if (!removed.Succeeded)
+        {
+            return Describe(removed);
+        }
+
+        var added = await users.AddPasswordAsync(user, password);
+        if (!added.Succeeded)
+        {
+            return Describe(added);
+        }
+
+        await users.SetLockoutEndDateAsync(user, null);
+        return Describe(await users.ResetAccessFailedCountAsync(user));
+    });
+
+    public Task<string?> SetDisabledAsync(string userName, bool disabled) => WithUser(userName, async user =>
+    {
+        user.IsDisabled = disabled;
+        return Describe(await users.UpdateAsync(user));
+    });
+
+    private async Task<string?> WithUser(string userName, Func<AccountUser, Task<string?>> action) =>
+        await users.FindByNameAsync(userName) is { } user ? await action(user) : $"user '{userName}' does not exist";
+
+    private static string? Describe(IdentityResult result) =>
+        result.Succeeded ? null : string.Join("; ", result.Errors.Select(e => e.Description));
+}

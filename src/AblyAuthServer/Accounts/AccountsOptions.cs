@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AblyAuthServer.Accounts;
+
+public enum AccountStoreProvider
+{
+    Sqlite,
+}
+
+/// <summary><c>Accounts</c>: where accounts live and how guessing is slowed down.</summary>
+public sealed class AccountsOptions
+{
+    public const string SectionName = "Accounts";
+
+    public AccountStoreProvider Provider { get; set; } = AccountStoreProvider.Sqlite;
+
+    /// <summary>For SQLite, a relative <c>Data Source</c> is under the working directory; its folder is created.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string ConnectionString { get; set; } = "Data Source=data/accounts.db";
+
+    [Range(1, 100)]
+    public int MaxFailedAccessAttempts { get; set; } = 5;
+
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>PBKDF2 (HMAC-SHA512) iterations of Identity's password hasher; its default is 100,000.</summary>
+    [Range(10_000, 10_000_000)]
+    public int PasswordHashIterations { get; set; } = 100_000;
+
+    /// <summary>Creates the demo account (<see cref="DemoUserName"/>) at startup; on only in Development.</summary>
+    public bool SeedDemoUser { get; set; }
+
+    public const string DemoUserName = "demo";
+    public const string DemoPassword = "demo-password";
+
+    /// <summary>Shortest password the CLI accepts.</summary>
+    [Range(1, 1024)]
+    public int MinimumPasswordLength { get; set; } = 8;
+}

@@ -1,0 +1,27 @@
+using System.Diagnostics;
+
+namespace AblyAuthServer.Hosting;
+
+public static class ProblemDetailsSetup
+{
+    /// <summary>
+    /// Every error, including 404/405 from routing and unhandled exceptions, as <c>application/problem+json</c>
+    /// with a trace id and a useful <c>detail</c>; never exception text.
+    /// </summary>
+    public static IServiceCollection AddProblemResponses(this IServiceCollection services) =>
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var problem = context.ProblemDetails;
+            problem.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
+            problem.Detail ??= problem.Status switch
+            {
+                StatusCodes.Status404NotFound => "There is no resource at this path.",
+                StatusCodes.Status405MethodNotAllowed => "This path does not accept the HTTP method used.",
+                StatusCodes.Status400BadRequest => "The request is malformed.",
+                StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+                StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json or application/x-www-form-urlencoded.",
+                StatusCodes.Status500InternalServerError => "The server failed to handle the request; it has been logged with the trace id.",
+                _ => null,
+            };
+        });
+}

@@ -1,0 +1,41 @@
+using AblyAuthServer.Accounts;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace AblyAuthServer.Sessions;
+
+/// <summary>An account's state as sessions need it.</summary>
+public readonly record struct AccountStatus(bool Exists, string? SecurityStamp, bool IsDisabled);
+
+/// <summary>
+/// Reads account state at most once per <see cref="SessionOptions.AccountCheckInterval"/> per account, so that
+/// token refreshes cost no database round trip while password changes, removals and disabling still take effect.
+/// </summary>
+public sealed class AccountStatusCache(IServiceScopeFactory scopes, IOptions<SessionOptions> options) : IDisposable
+{
+    private readonly MemoryCache cache = new(new MemoryCacheOptions());
+
+    public async ValueTask<AccountStatus> GetAsync(string userId, CancellationToken cancellationToken)
+    {
+        if (cache.TryGetValue(userId, out AccountStatus status))
+        {
+            return status;
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
+        var row = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId)
+            .Select(u => new { u.SecurityStamp, u.IsDisabled })
+            .FirstOrDefaultAsync(cancellationToken);
+        status = row is null ? new AccountStatus(false, null, false) : new AccountStatus(true, row.SecurityStamp, row.IsDisabled);
+        cache.Set(userId, status, options.Value.AccountCheckInterval);
+        return status;
+    }
+
+    /// <summary>Forgets an account's state, so the next request re-reads it (after a change made by this process).</summary>
+    public void Invalidate(string userId) => cache.Remove(userId);
+
+    public void Dispose() => cache.Dispose();
+}

@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+
+namespace AblyAuthServer.Sessions;
+
+/// <summary>Sessions ended by logout before their own expiry.</summary>
+public interface IRevokedSessions
+{
+    bool IsRevoked(string sessionId);
+
+    Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+}
+
+/// <summary>The single-process list: entries are kept only until the session would have expired anyway.</summary>
+internal sealed class InMemoryRevokedSessions(TimeProvider time) : IRevokedSessions
+{
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
+    private int _revocations;
+
+    public bool IsRevoked(string sessionId) => !_revoked.IsEmpty && _revoked.ContainsKey(sessionId);
+
+    public Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        _revoked[sessionId] = expiresAt;
+        if (Interlocked.Increment(ref _revocations) % 256 == 0)
+        {
+            var now = time.GetUtcNow();
+            foreach (var (id, expiry) in _revoked)
+            {
+                if (expiry < now)
+                {
+                    _revoked.TryRemove(id, out _);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+}

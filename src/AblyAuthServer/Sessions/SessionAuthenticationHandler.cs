@@ -1,0 +1,70 @@
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace AblyAuthServer.Sessions;
+
+/// <summary>
+/// Authenticates a session token from <c>Authorization: Bearer</c> or the session cookie: decrypts the ticket,
+/// checks expiry and logout, and checks the account through <see cref="AccountStatusCache"/>.
+/// </summary>
+internal sealed class SessionAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    SessionTokens tokens,
+    IRevokedSessions revoked,
+    AccountStatusCache accounts,
+    IOptions<SessionOptions> sessions,
+    TimeProvider time)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var token = ReadToken(Request, sessions.Value.CookieName);
+        if (token is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (tokens.Unprotect(token) is not { } ticket)
+        {
+            return AuthenticateResult.Fail("The session token is not valid.");
+        }
+
+        if (ticket.ExpiresAt <= time.GetUtcNow() || revoked.IsRevoked(ticket.SessionId))
+        {
+            return AuthenticateResult.Fail("The session has expired or ended.");
+        }
+
+        var account = await accounts.GetAsync(ticket.Account.UserId, Context.RequestAborted);
+        if (!account.Exists || !string.Equals(account.SecurityStamp, ticket.SecurityStamp, StringComparison.Ordinal))
+        {
+            return AuthenticateResult.Fail("The account has changed since the session began.");
+        }
+
+        var caller = new AuthenticatedCaller(ticket.Account, ticket, account.IsDisabled);
+        Context.Features.Set(caller);
+        return AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(Scheme.Name), Scheme.Name));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = $"Bearer realm=\"{AuthSchemes.Realm}\"";
+        return AuthProblems.WriteAsync(Context, StatusCodes.Status401Unauthorized, AuthProblems.SessionRequired);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => AuthSchemes.ForbidAsync(Context);
+
+    /// <summary>The bearer token if there is an Authorization header, else the cookie.</summary>
+    public static string? ReadToken(HttpRequest request, string cookieName)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.Length > 0)
+        {
+            return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+        }
+
+        return request.Cookies.TryGetValue(cookieName, out var cookie) && cookie.Length > 0 ? cookie : null;
+    }
+}

@@ -1,0 +1,184 @@
+using AblyAuthServer.Accounts;
+using AblyAuthServer.Hosting;
+using AblyAuthServer.Policies;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace AblyAuthServer.Sessions;
+
+/// <summary>The login response: the session token (also set as an HttpOnly cookie), its expiry and the clientId.</summary>
+public sealed record LoginResponse(string SessionToken, DateTimeOffset ExpiresAt, string ClientId);
+
+/// <summary>Login credentials, as JSON or form fields.</summary>
+public sealed record LoginRequest(string Username, string Password);
+
+/// <summary><c>Auth</c>: which credential forms the token endpoints accept.</summary>
+public sealed class CallerAuthOptions
+{
+    public const string SectionName = "Auth";
+
+    /// <summary>Accept <c>Authorization: Basic</c> (user name and password on every request).</summary>
+    public bool AllowBasic { get; set; } = true;
+}
+
+public static class SessionEndpoints
+{
+    public const string IssueTokensPolicy = "IssueTokens";
+    public const string SessionPolicy = "Session";
+    private const int MaxUserNameLength = 256;
+    private const int MaxPasswordLength = 1024;
+
+    /// <summary>Sessions, the authentication schemes (session cookie, Bearer session token, Basic) and their policies.</summary>
+    public static IServiceCollection AddSessions(this IServiceCollection services)
+    {
+        services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName).ValidateDataAnnotations()
+            .Validate(o => o.Lifetime > TimeSpan.Zero, "Sessions:Lifetime (SESSIONS__LIFETIME) must be positive.")
+            .Validate(o => o.AccountCheckInterval >= TimeSpan.Zero, "Sessions:AccountCheckInterval (SESSIONS__ACCOUNTCHECKINTERVAL) must not be negative.")
+            .ValidateOnStart();
+        services.AddOptions<CallerAuthOptions>().BindConfiguration(CallerAuthOptions.SectionName);
+
+        services.AddDataProtection().SetApplicationName("AblyAuthServer");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider => new ConfigureOptions<KeyManagementOptions>(keys =>
+            keys.XmlRepository = new FileSystemXmlRepository(
+                new DirectoryInfo(KeysDirectory(provider.GetRequiredService<IOptions<AccountsOptions>>().Value)),
+                provider.GetRequiredService<ILoggerFactory>())));
+
+        services.AddSingleton<SessionTokens>();
+        services.AddSingleton<IRevokedSessions, InMemoryRevokedSessions>();
+        services.AddSingleton<AccountStatusCache>();
+        services.AddAuthentication(AuthSchemes.Caller)
+            .AddPolicyScheme(AuthSchemes.Caller, null, scheme => scheme.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
+                && context.RequestServices.GetRequiredService<IOptions<CallerAuthOptions>>().Value.AllowBasic
+                    ? AuthSchemes.Basic
+                    : AuthSchemes.Session)
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(AuthSchemes.Session, null)
+            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(AuthSchemes.Basic, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(IssueTokensPolicy, policy => policy
+                .AddAuthenticationSchemes(AuthSchemes.Caller)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => !context.User.HasClaim(AuthenticatedCaller.DisabledClaim, "true")))
+            .AddPolicy(SessionPolicy, policy => policy.AddAuthenticationSchemes(AuthSchemes.Session).RequireAuthenticatedUser());
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/auth").WithTags("Sessions");
+
+        group.MapPost("/login", Login)
+            .WithName("Login")
+            .WithSummary("Log in with an account's user name and password")
+            .WithDescription("Checks the credentials and starts a session. The session token comes back in the body and as an HttpOnly cookie; send either to the token endpoints.")
+            .Accepts<LoginRequest>("application/json", "application/x-www-form-urlencoded")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        group.MapPost("/logout", Logout)
+            .RequireAuthorization(SessionPolicy)
+            .WithName("Logout")
+            .WithSummary("End the current session")
+            .WithDescription("Ends the session given by the cookie or Bearer token: it stops working at once, and the cookie is cleared.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        return app;
+    }
+
+    /// <summary>The folder that holds the data protection keys: beside the SQLite account database.</summary>
+    internal static string KeysDirectory(AccountsOptions accounts)
+    {
+        var database = Path.GetFullPath(new SqliteConnectionStringBuilder(accounts.ConnectionString).DataSource);
+        return Path.Combine(Path.GetDirectoryName(database)!, "keys");
+    }
+
+    private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
+        HttpContext context,
+        CredentialVerifier credentials,
+        UserManager<AccountUser> users,
+        SessionTokens tokens,
+        IOptions<SessionOptions> options,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        var (fields, problem) = await RequestFields.ReadAsync(context.Request, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var userName = fields!.GetValueOrDefault("username");
+        var password = fields!.GetValueOrDefault("password");
+        if (string.IsNullOrEmpty(userName) || string.IsNullOrEmpty(password))
+        {
+            return RequestFields.Problem(StatusCodes.Status400BadRequest, "Both 'username' and 'password' are required.");
+        }
+
+        if (userName.Length > MaxUserNameLength || password.Length > MaxPasswordLength)
+        {
+            return RequestFields.Problem(StatusCodes.Status400BadRequest,
+                $"'username' is limited to {MaxUserNameLength} characters and 'password' to {MaxPasswordLength}.");
+        }
+
+        var result = await credentials.VerifyAsync(userName, password);
+        if (result.Outcome == CredentialOutcome.LockedOut)
+        {
+            context.Response.Headers.RetryAfter = Math.Ceiling(result.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return RequestFields.Problem(StatusCodes.Status429TooManyRequests,
+                "Too many failed attempts: this account is temporarily locked. Try again after the time in Retry-After.");
+        }
+
+        if (result.Outcome != CredentialOutcome.Succeeded)
+        {
+            return RequestFields.Problem(StatusCodes.Status401Unauthorized, AuthProblems.InvalidCredentials);
+        }
+
+        var user = result.User!;
+        var now = time.GetUtcNow();
+        var ticket = new SessionTicket(
+            SessionTokens.NewSessionId(),
+            new AccountIdentity(user.Id, user.UserName!, user.EffectiveClientId, [.. await users.GetRolesAsync(user)]),
+            user.SecurityStamp ?? string.Empty,
+            now,
+            now + options.Value.Lifetime);
+        var token = tokens.Protect(ticket);
+        context.Response.Cookies.Append(options.Value.CookieName, token, CookieOptions(context, options.Value, ticket.ExpiresAt));
+        return TypedResults.Ok(new LoginResponse(token, ticket.ExpiresAt, ticket.Account.ClientId));
+    }
+
+    private static async Task<NoContent> Logout(
+        HttpContext context, IRevokedSessions revoked, IOptions<SessionOptions> options, CancellationToken cancellationToken)
+    {
+        var session = context.Features.GetRequiredFeature<AuthenticatedCaller>().Session!;
+        await revoked.RevokeAsync(session.SessionId, session.ExpiresAt, cancellationToken);
+        context.Response.Cookies.Delete(options.Value.CookieName, CookieOptions(context, options.Value, expires: null));
+        context.Response.Headers.CacheControl = "no-store";
+        return TypedResults.NoContent();
+    }
+
+    private static CookieOptions CookieOptions(HttpContext context, SessionOptions options, DateTimeOffset? expires) => new()
+    {
+        HttpOnly = true,
+        SameSite = SameSiteMode.Lax,
+        Secure = options.CookieSecurePolicy switch
+        {
+            CookieSecurePolicy.Always => true,
+            CookieSecurePolicy.SameAsRequest => context.Request.IsHttps,
+            _ => false,
+        },
+        Path = "/",
+        Expires = expires,
+        IsEssential = true,
+    };
+}

@@ -1,7 +1,0 @@
-namespace AblyAuthServer.Tests;
-
-public sealed class SmokeTests
-{
-    [Fact]
-    public void One_Is_One() => Assert.Equal(1, 1);
-}
