@@ -30,7 +30,11 @@ public sealed class AccountStatusCache(IServiceScopeFactory scopes, IOptions<Ses
             .Select(u => new { u.SecurityStamp, u.IsDisabled })
             .FirstOrDefaultAsync(cancellationToken);
         status = row is null ? new AccountStatus(false, null, false) : new AccountStatus(true, row.SecurityStamp, row.IsDisabled);
-        cache.Set(userId, status, options.Value.AccountCheckInterval);
+        if (options.Value.AccountCheckInterval > TimeSpan.Zero)
+        {
+            cache.Set(userId, status, options.Value.AccountCheckInterval);
+        }
+
         return status;
     }
 
