@@ -67,7 +67,7 @@ cpu_busy_pct() {
   local a b
   a=($(head -1 /proc/stat)) && sleep 1 && b=($(head -1 /proc/stat))
   awk -v a="${a[*]}" -v b="${b[*]}" 'BEGIN { n = split(a, x, " "); split(b, y, " "); for (i = 2; i <= n; i++) { t += y[i] - x[i] } ;
-    idle = (y[5] - x[5]) + (y[6] - x[6]); printf "%.0f", t > 0 ? 100 * (t - idle) / t : 0 }'
+    idle = (y[5] - x[5]) + (y[6] - x[6]); printf "%.0f", (t > 0 ? 100 * (t - idle) / t : 0) }'
 }
 
 # Waits up to BENCH_IDLE_WAIT seconds (default 120) for the machine to be mostly idle; the report records what it saw.
@@ -113,7 +113,8 @@ SERVER_PID=
 start_server() {
   local log_file=$1 start elapsed
   start=$(now_ns)
-  env "${server_env[@]}" dotnet "$SERVER_DIR/AblyAuthServer.dll" >"$log_file" 2>&1 &
+  # Run from the publish dir like the container's WORKDIR /app: the content root (appsettings.json) is the cwd.
+  (cd "$SERVER_DIR" && exec env "${server_env[@]}" dotnet AblyAuthServer.dll) >"$log_file" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   until curl -fsS -o /dev/null --max-time 1 "$URL/readyz" 2>/dev/null; do
@@ -135,7 +136,7 @@ start_server "$WORK/server-1.log"
 READY_FRESH_MS=$READY_MS
 
 log "creating user '$BENCH_USER' with the CLI"
-printf '%s\n' "$BENCH_PASSWORD" | env "${server_env[@]}" dotnet "$SERVER_DIR/AblyAuthServer.dll" users add "$BENCH_USER" --role member \
+printf '%s\n' "$BENCH_PASSWORD" | (cd "$SERVER_DIR" && exec env "${server_env[@]}" dotnet AblyAuthServer.dll users add "$BENCH_USER" --role member) \
   >"$WORK/cli.log" 2>&1 || { cat "$WORK/cli.log" >&2; die "users add failed"; }
 
 # Restart so the measured process starts like a production restart (existing database) and its peak RSS covers only this run.
@@ -160,41 +161,50 @@ log "machine ${BUSY_BEFORE}% busy (other processes) before load"
 CLK_TCK=$(getconf CLK_TCK)
 proc_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }  # utime + stime of one process
 busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }  # machine-wide non-idle
+# CHILD_CPU = CPU seconds of this shell's reaped children (wrk, curl, ...), from the `times` builtin, which must run in
+# this shell (not in a $(...) subshell).
+children_cpu() { times >"$WORK/times"; CHILD_CPU=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } print s }' "$WORK/times"); }
 
-# wrk_run NAME PID URL [extra wrk args...]: warm-up (unmeasured), then the measured run into $WORK/NAME.wrk, and
-# the CPU the target process (PID) and the whole machine used meanwhile into $WORK/NAME.cpu (cores busy on average).
+# cpu_begin / cpu_end NAME PID: the CPU the target process, wrk (this shell's children) and everything else on the
+# machine used in between, as average cores busy, into $WORK/NAME.cpu.
+cpu_begin() { C_T0=$(now_ns) C_P0=$(proc_ticks "$1") C_M0=$(busy_ticks); children_cpu; C_W0=$CHILD_CPU; }
+cpu_end() {
+  local name=$1 pid=$2 w1
+  children_cpu
+  w1=$CHILD_CPU
+  awk -v s="$(($(now_ns) - C_T0))" -v p="$(($(proc_ticks "$pid") - C_P0))" -v m="$(($(busy_ticks) - C_M0))" -v w="$(awk -v a="$C_W0" -v b="$w1" 'BEGIN { print b - a }')" -v hz="$CLK_TCK" \
+    'BEGIN { wall = s / 1e9; server = p / hz / wall; machine = m / hz / wall; load = w / wall; other = machine - server - load;
+      printf "%.2f %.2f %.2f %.2f\n", server, load, (other < 0 ? 0 : other), machine }' >"$WORK/$name.cpu"
+}
+
+# wrk_run NAME PID URL [extra wrk args...]: warm-up (unmeasured), then the measured run into $WORK/NAME.wrk.
 wrk_run() {
-  local name=$1 pid=$2 url=$3 t0 p0 m0
+  local name=$1 pid=$2 url=$3
   shift 3
   if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" --timeout "$TIMEOUT" "$@" "$url" >/dev/null
   fi
   log "scenario $name: $CONNECTIONS connections, $THREADS threads, $DURATION"
-  t0=$(now_ns) p0=$(proc_ticks "$pid") m0=$(busy_ticks)
+  cpu_begin "$pid"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$TIMEOUT" --latency "$@" "$url" >"$WORK/$name.wrk"
-  cpu_record "$name" "$pid" "$t0" "$p0" "$m0"
+  cpu_end "$name" "$pid"
 }
 
-cpu_record() {
-  local name=$1 pid=$2 t0=$3 p0=$4 m0=$5
-  awk -v s="$(( $(now_ns) - t0 ))" -v p="$(( $(proc_ticks "$pid") - p0 ))" -v m="$(( $(busy_ticks) - m0 ))" -v hz="$CLK_TCK" \
-    'BEGIN { printf "%.2f %.2f\n", p / hz / (s / 1e9), m / hz / (s / 1e9) }' >"$WORK/$name.cpu"
-}
-
-# Samples the server's VmRSS every 50 ms until the flag file disappears; writes the peak (kB) to $WORK/rss-peak.
+# Samples a process's VmRSS every 50 ms until the flag file disappears; writes the peak (kB) to $WORK/rss-peak.
 rss_sampler() {
-  local peak=0 rss
+  local pid=$1 peak=0 rss
   while [[ -e $WORK/sampling ]]; do
-    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+    rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
     ((rss > peak)) && peak=$rss
     sleep 0.05
   done
   echo "$peak" >"$WORK/rss-peak"
 }
+hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 
 auth=(-H "Authorization: Bearer $SESSION")
 touch "$WORK/sampling"
-rss_sampler &
+rss_sampler "$SERVER_PID" &
 SAMPLER_PID=$!
 PIDS+=("$SAMPLER_PID")
 wrk_run token "$SERVER_PID" "$URL/ably/token" "${auth[@]}"
@@ -203,34 +213,37 @@ rm -f "$WORK/sampling"
 wait "$SAMPLER_PID" || true
 RSS_SAMPLED_KB=$(cat "$WORK/rss-peak")
 # VmHWM = the kernel's own peak resident set since exec: startup + both token scenarios, nothing else yet.
-RSS_HWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")
+RSS_HWM_KB=$(hwm_kb "$SERVER_PID")
 
 wrk_run login "$SERVER_PID" "$URL/auth/login" -s "$ROOT/bench/login.lua"
 
 log "scenario token-under-login: two wrk at once, $DURATION"
+cpu_begin "$SERVER_PID"
 wrk -t"$THREADS" -c"$MIX_LOGIN_CONNECTIONS" -d"$DURATION" --timeout "$TIMEOUT" --latency -s "$ROOT/bench/login.lua" \
   "$URL/auth/login" >"$WORK/mix-login.wrk" &
 MIX_PID=$!
 PIDS+=("$MIX_PID")
 sleep 1 # let logins saturate the CPUs before tokens are measured
-t0=$(now_ns) p0=$(proc_ticks "$SERVER_PID") m0=$(busy_ticks)
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout "$TIMEOUT" --latency "${auth[@]}" "$URL/ably/token" >"$WORK/mix-token.wrk"
-cpu_record mix-token "$SERVER_PID" "$t0" "$p0" "$m0"
 wait "$MIX_PID"
-echo "- -" >"$WORK/mix-login.cpu"
-RSS_HWM_END_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")
+cpu_end mix-login "$SERVER_PID"
+echo "- - - -" >"$WORK/mix-token.cpu"
+RSS_HWM_END_KB=$(hwm_kb "$SERVER_PID")
 stop_server
 
 BASE_PORT=$(free_port)
 log "starting baseline on 127.0.0.1:$BASE_PORT"
-ASPNETCORE_URLS=http://127.0.0.1:$BASE_PORT ASPNETCORE_ENVIRONMENT=Production dotnet "$BASELINE_DIR/Baseline.dll" >"$WORK/baseline.log" 2>&1 &
+start=$(now_ns)
+(cd "$BASELINE_DIR" && ASPNETCORE_URLS=http://127.0.0.1:$BASE_PORT ASPNETCORE_ENVIRONMENT=Production exec dotnet Baseline.dll) >"$WORK/baseline.log" 2>&1 &
 BASE_PID=$!
 PIDS+=("$BASE_PID")
-for _ in $(seq 1 1000); do
+for _ in $(seq 1 3000); do
   curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$BASE_PORT/" 2>/dev/null && break
   sleep 0.01
 done
+BASE_READY_MS=$((($(now_ns) - start) / 1000000))
 wrk_run baseline "$BASE_PID" "http://127.0.0.1:$BASE_PORT/"
+BASE_HWM_KB=$(hwm_kb "$BASE_PID")
 kill -TERM "$BASE_PID"
 wait "$BASE_PID" 2>/dev/null || true
 
@@ -243,7 +256,8 @@ non2xx() { awk '/Non-2xx or 3xx responses:/ {n = $NF} END {print n + 0}' "$WORK/
 errors() { awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10; found = 1} END {if (!found) print 0}' "$WORK/$1.wrk"; }
 total() { awk '/requests in/ {print $1}' "$WORK/$1.wrk"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }'; }
-verdict() { if awk -v ok="$1" 'BEGIN { exit !(ok) }'; then echo met; else echo MISSED; fi; }
+# verdict 'A < B': awk evaluates the numeric comparison.
+verdict() { if awk "BEGIN { exit !($1) }"; then echo met; else echo MISSED; fi; }
 
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 mem=$(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
@@ -262,8 +276,8 @@ rss_mb=$(awk -v k="$RSS_HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')
   echo "Load: wrk $CONNECTIONS connections, $THREADS threads, $DURATION per scenario after a $WARMUP warm-up; wrk runs on the same $(nproc) CPUs as the server."
   echo "Other activity: the machine was ${BUSY_BEFORE}% busy in the second before the load started$( ((BUSY_BEFORE > 15)) && echo ' — numbers are pessimistic, rerun on a quiet machine')."
   echo
-  echo "| scenario | requests | req/s | p50 ms | p99 ms | non-2xx | socket errors | server CPU (cores) | server CPU µs/req | machine CPU (cores) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| scenario | requests | req/s | p50 ms | p99 ms | non-2xx | socket errors | server CPU (cores) | server CPU µs/req | wrk CPU (cores) | other processes (cores) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for s in token token-request login baseline mix-token mix-login; do
     case $s in
       token) label='GET /ably/token (Bearer)' ;;
@@ -273,10 +287,11 @@ rss_mb=$(awk -v k="$RSS_HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')
       mix-token) label='GET /ably/token while logins saturate' ;;
       mix-login) label="  the concurrent logins ($MIX_LOGIN_CONNECTIONS connections)" ;;
     esac
-    read -r server_cores machine_cores <"$WORK/$s.cpu"
+    read -r server_cores wrk_cores other_cores _ <"$WORK/$s.cpu"
     per_req=$(awk -v c="$server_cores" -v r="$(rps $s)" 'BEGIN { if (c == "-" || r == 0) print "-"; else printf "%.0f", 1e6 * c / r }')
-    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$(total $s)" "$(rps $s)" "$(pct $s 50)" "$(pct $s 99)" \
-      "$(non2xx $s)" "$(errors $s)" "$server_cores" "$per_req" "$machine_cores"
+    [[ $s == mix-login ]] && per_req=-
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$(total $s)" "$(rps $s)" "$(pct $s 50)" "$(pct $s 99)" \
+      "$(non2xx $s)" "$(errors $s)" "$server_cores" "$per_req" "$wrk_cores" "$other_cores"
   done
   echo
   echo "| measure | value | target | |"
@@ -288,11 +303,14 @@ rss_mb=$(awk -v k="$RSS_HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')
   echo "| peak RSS under token load (VmHWM) | $rss_mb MB | < 150 MB | $(verdict "$rss_mb < 150") |"
   echo "| start → first 200 from /readyz (existing DB) | $READY_WARM_MS ms | < 1500 ms | $(verdict "$READY_WARM_MS < 1500") |"
   echo "| start → first 200 from /readyz (fresh DB) | $READY_FRESH_MS ms | < 1500 ms | $(verdict "$READY_FRESH_MS < 1500") |"
+  echo "| (reference) baseline app start → first 200 | $BASE_READY_MS ms | | |"
+  echo "| (reference) baseline app VmHWM after its load | $(awk -v k="$BASE_HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }') MB | | |"
   echo "| /ably/token p99 while logins saturate | $mix_p99 ms | < 20 ms | $(verdict "$mix_p99 < 20") |"
   echo
   echo "RSS detail: VmRSS sampled every 50 ms during the token scenarios peaked at $(awk -v k="$RSS_SAMPLED_KB" 'BEGIN { printf "%.1f", k / 1024 }') MB;"
-  echo "Server CPU = the measured process's utime+stime over the run (2.00 = both cores); machine CPU includes wrk itself."
-  echo "In the mixed rows the server CPU is shared by tokens and logins, so µs/req is not meaningful there."
+  echo "CPU columns are average cores busy over the measured run (2.00 = both cores): the server process (utime+stime), wrk, and"
+  echo "everything else on the machine (other builds/tests: non-zero there means the run was disturbed). The mixed scenario's CPU"
+  echo "is on the logins row and covers both wrk runs together."
   echo "VmHWM after the login scenarios too: $(awk -v k="$RSS_HWM_END_KB" 'BEGIN { printf "%.1f", k / 1024 }') MB. Ready time is polled with curl every ~10 ms (resolution ~15 ms)."
 } >"$WORK/report.md"
 
