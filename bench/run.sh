@@ -6,7 +6,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DURATION=${BENCH_DURATION:-10s}          # per measured scenario
-WARMUP=${BENCH_WARMUP:-3s}               # unmeasured run before each scenario (JIT tier-up, pools); 0 to skip
+WARMUP=${BENCH_WARMUP:-5s}               # unmeasured run before each scenario (JIT tier-up, pools); 0 to skip
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
 MIX_LOGIN_CONNECTIONS=${BENCH_MIX_LOGIN_CONNECTIONS:-$CONNECTIONS}
