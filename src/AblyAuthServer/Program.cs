@@ -1,4 +1,5 @@
 using AblyAuthServer.Accounts;
+using AblyAuthServer.Demo;
 using AblyAuthServer.Health;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.OpenApi;
@@ -8,7 +9,8 @@ using AblyAuthServer.Tokens;
 
 return await StartupGuard.RunGuardedAsync(async () =>
 {
-    var builder = WebApplication.CreateBuilder(args);
+    // appsettings.json ships beside the executable; relative data paths stay relative to the working directory.
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.Configuration.AddSecretVariables();
 
     builder.Services.AddSingleton(TimeProvider.System);
@@ -19,6 +21,7 @@ return await StartupGuard.RunGuardedAsync(async () =>
     builder.Services.AddTokens();
     builder.Services.AddHealth();
     builder.Services.AddOpenApiDocument();
+    builder.Services.AddDemo();
 
     var app = builder.Build();
     if (UsersCommand.IsInvocation(args))
@@ -26,7 +29,6 @@ return await StartupGuard.RunGuardedAsync(async () =>
         return await UsersCommand.RunAsync(app.Services, args, Console.In, Console.Out, Console.Error);
     }
 
-    app.ValidateConfiguration();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
     app.UseAuthentication();
@@ -36,7 +38,9 @@ return await StartupGuard.RunGuardedAsync(async () =>
     app.MapHealth();
     app.MapSessions();
     app.MapTokens();
+    app.MapDemo();
 
+    app.ValidateConfiguration();
     await app.RunAsync();
     return 0;
 });

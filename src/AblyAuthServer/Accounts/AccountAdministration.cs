@@ -56,7 +56,7 @@ public sealed class AccountAdministration(UserManager<AccountUser> users, RoleMa
         foreach (var user in all)
         {
             summaries.Add(new AccountSummary(
-                user.UserName!, user.EffectiveClientId, [.. await users.GetRolesAsync(user)], user.IsDisabled, await users.IsLockedOutAsync(user)));
+                user.UserName!, user.EffectiveClientId, [.. (await users.GetRolesAsync(user)).Order(StringComparer.Ordinal)], user.IsDisabled, await users.IsLockedOutAsync(user)));
         }
 
         return summaries;

@@ -13,6 +13,14 @@ public static class ProblemDetailsSetup
         {
             var problem = context.ProblemDetails;
             problem.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
+
+            // ASP.NET Core's defaults name no type for these two.
+            problem.Type ??= problem.Status switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+                StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+                _ => null,
+            };
             problem.Detail ??= problem.Status switch
             {
                 StatusCodes.Status404NotFound => "There is no resource at this path.",

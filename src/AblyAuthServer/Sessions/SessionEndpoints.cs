@@ -14,9 +14,14 @@ using Microsoft.Extensions.Options;
 namespace AblyAuthServer.Sessions;
 
 /// <summary>The login response: the session token (also set as an HttpOnly cookie), its expiry and the clientId.</summary>
+/// <param name="SessionToken">Send as 'Authorization: Bearer &lt;sessionToken&gt;' (or rely on the cookie) to the token endpoints.</param>
+/// <param name="ExpiresAt">When the session ends (absolute, not sliding).</param>
+/// <param name="ClientId">The Ably clientId tokens for this session carry.</param>
 public sealed record LoginResponse(string SessionToken, DateTimeOffset ExpiresAt, string ClientId);
 
 /// <summary>Login credentials, as JSON or form fields.</summary>
+/// <param name="Username">The account's user name.</param>
+/// <param name="Password">The account's password.</param>
 public sealed record LoginRequest(string Username, string Password);
 
 /// <summary><c>Auth</c>: which credential forms the token endpoints accept.</summary>

@@ -1,5 +1,4 @@
 using AblyAuthServer.Ably;
-using AblyAuthServer.Policies;
 
 namespace AblyAuthServer.Tokens;
 
@@ -25,7 +24,7 @@ internal static class TokenEndpointMetadata
         .WithErrors();
 
     public static RouteHandlerBuilder WithTokenParametersBody(this RouteHandlerBuilder builder) => builder
-        .Accepts(typeof(TokenParameters), isOptional: true, "application/x-www-form-urlencoded", "application/json")
+        .Accepts(typeof(TokenParametersBody), isOptional: true, "application/x-www-form-urlencoded", "application/json")
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 

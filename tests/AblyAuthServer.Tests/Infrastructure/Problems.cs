@@ -14,6 +14,7 @@ public static class Problems
         var problem = JsonDocument.Parse(body).RootElement.Clone();
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
+        Assert.StartsWith("https://tools.ietf.org/html/rfc", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
         var detail = problem.GetProperty("detail").GetString();
         Assert.False(string.IsNullOrWhiteSpace(detail));
         if (detailContains is not null)

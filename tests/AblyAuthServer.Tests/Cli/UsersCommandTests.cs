@@ -1,0 +1,167 @@
+using System.Net;
+using AblyAuthServer.Accounts;
+using AblyAuthServer.Tests.Infrastructure;
+
+namespace AblyAuthServer.Tests.Cli;
+
+public sealed class UsersCommandTests : IAsyncLifetime
+{
+    private readonly AblyAuthServerFactory _factory = new();
+
+    public ValueTask InitializeAsync()
+    {
+        _ = _factory.Server; // start the app so the store exists
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => _factory.DisposeAsync();
+
+    private async Task<(int ExitCode, string Output, string Error)> Run(string stdin, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await UsersCommand.RunAsync(_factory.Services, ["users", .. args], new StringReader(stdin), output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Add_Reads_The_Password_From_Stdin_And_The_User_Can_Log_In_With_Its_Roles_And_ClientId()
+    {
+        var (exit, output, _) = await Run("s3cret-password\n", "add", "carol", "--role", "member", "--role", "viewer", "--client-id", "carol-7");
+
+        Assert.Equal(UsersCommand.Success, exit);
+        Assert.Equal("add: carol ok", output.Trim());
+        var login = await _factory.LoginAsync("carol", "s3cret-password");
+        Assert.Equal("carol-7", login.ClientId);
+        var (_, list, _) = await Run(string.Empty, "list");
+        Assert.Equal("carol\tclientId=carol-7\troles=member,viewer\tenabled", list.Trim());
+    }
+
+    [Fact]
+    public async Task Adding_An_Existing_User_Fails_Without_Changing_It()
+    {
+        await Run("first-password\n", "add", "dave", "--role", "member");
+
+        var (exit, _, error) = await Run("second-password\n", "add", "dave", "--role", "viewer");
+
+        Assert.Equal(UsersCommand.Failure, exit);
+        Assert.Equal("error: user 'dave' already exists", error.Trim());
+        Assert.Equal("dave", (await _factory.LoginAsync("dave", "first-password")).ClientId);
+    }
+
+    [Fact]
+    public async Task An_Unknown_Role_Is_Refused_Listing_The_Configured_Ones()
+    {
+        var (exit, _, error) = await Run("some-password\n", "add", "erin", "--role", "admin");
+
+        Assert.Equal(UsersCommand.Failure, exit);
+        Assert.Equal("error: unknown role 'admin'; configured roles: member, service, templated, viewer", error.Trim());
+        var (_, list, _) = await Run(string.Empty, "list");
+        Assert.DoesNotContain("erin", list, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\n", "the password read from standard input is empty")]
+    [InlineData("", "the password read from standard input is empty")]
+    [InlineData("short\n", "Passwords must be at least 8 characters")]
+    public async Task Empty_Or_Weak_Passwords_Are_Refused(string stdin, string message)
+    {
+        var (exit, _, error) = await Run(stdin, "add", "frank", "--role", "member");
+
+        Assert.Equal(UsersCommand.Failure, exit);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a:b")]
+    [InlineData("star*")]
+    [InlineData("[meta]")]
+    public async Task ClientIds_That_Could_Widen_A_Channel_Template_Are_Refused(string clientId)
+    {
+        var (exit, _, error) = await Run("some-password\n", "add", "gina", "--role", "member", "--client-id", clientId);
+
+        Assert.Equal(UsersCommand.Failure, exit);
+        Assert.Contains("not allowed", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "add" }, "'add' needs a user name")]
+    [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'")]
+    [InlineData(new string[0], "missing command")]
+    [InlineData(new[] { "add", "hank", "--password", "x" }, "passwords are read from standard input")]
+    [InlineData(new[] { "add", "hank", "--role" }, "--role needs a value")]
+    [InlineData(new[] { "remove", "a", "b" }, "unexpected argument 'b'")]
+    public async Task Bad_Usage_Exits_64_With_A_Message_And_Usage(string[] args, string message)
+    {
+        var (exit, _, error) = await Run(string.Empty, args);
+
+        Assert.Equal(UsersCommand.Usage, exit);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.Contains("users add <name>", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Set_Password_Replaces_The_Password_And_Ends_Sessions()
+    {
+        await Run("old-password\n", "add", "ivan", "--role", "member");
+        var session = (await _factory.LoginAsync("ivan", "old-password")).SessionToken;
+
+        var (exit, _, _) = await Run("new-password\n", "set-password", "ivan");
+
+        Assert.Equal(UsersCommand.Success, exit);
+        using var client = _factory.CreateBearerClient(session);
+        await Problems.AssertProblemAsync(await client.GetAsync("/ably/token", TestContext.Current.CancellationToken), HttpStatusCode.Unauthorized);
+        Assert.Equal("ivan", (await _factory.LoginAsync("ivan", "new-password")).ClientId);
+    }
+
+    [Fact]
+    public async Task Disable_Enable_And_Remove_Change_What_The_Account_Can_Do()
+    {
+        await Run("some-password\n", "add", "judy", "--role", "member");
+
+        Assert.Equal(UsersCommand.Success, (await Run(string.Empty, "disable", "judy")).ExitCode);
+        Assert.Contains("\tdisabled", (await Run(string.Empty, "list")).Output, StringComparison.Ordinal);
+        Assert.Equal(UsersCommand.Success, (await Run(string.Empty, "enable", "judy")).ExitCode);
+        Assert.Equal("judy", (await _factory.LoginAsync("judy", "some-password")).ClientId);
+        Assert.Equal(UsersCommand.Success, (await Run(string.Empty, "remove", "judy")).ExitCode);
+
+        var (exit, _, error) = await Run(string.Empty, "remove", "judy");
+        Assert.Equal(UsersCommand.Failure, exit);
+        Assert.Equal("error: user 'judy' does not exist", error.Trim());
+    }
+}
+
+/// <summary>The CLI as operators run it: the built executable, password on stdin, configuration from the environment.</summary>
+public sealed class UsersCommandProcessTests
+{
+    [Fact]
+    public async Task The_Executable_Adds_Lists_And_Refuses_Duplicates_Against_A_SQLite_File()
+    {
+        var directory = Directory.CreateTempSubdirectory("ably-auth-cli");
+        try
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["Accounts__ConnectionString"] = $"Data Source={Path.Combine(directory.FullName, "nested", "accounts.db")}",
+                ["Accounts__PasswordHashIterations"] = "10000",
+            };
+
+            var added = await ServerProcess.RunAsync(["users", "add", "kate", "--role", "member"], environment, "kates-password\n");
+            var duplicate = await ServerProcess.RunAsync(["users", "add", "kate", "--role", "member"], environment, "kates-password\n");
+            var list = await ServerProcess.RunAsync(["users", "list"], environment);
+
+            Assert.Equal(0, added.ExitCode);
+            Assert.Equal("add: kate ok", added.Output.Trim());
+            Assert.Equal(1, duplicate.ExitCode);
+            Assert.Equal("error: user 'kate' already exists", duplicate.Error.Trim());
+            Assert.Equal("kate\tclientId=kate\troles=member\tenabled", list.Output.Trim());
+            Assert.True(File.Exists(Path.Combine(directory.FullName, "nested", "accounts.db")));
+            Assert.DoesNotContain("kates-password", added.Output + added.Error + list.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+}
