@@ -64,7 +64,17 @@ public static class ServerProcess
     public static async Task<RunningServer> StartAsync(int port, IDictionary<string, string> environment)
     {
         var server = new RunningServer(Process.Start(StartInfo([], environment))!, port);
-        await server.WaitForOutputAsync("Now listening on:", TimeSpan.FromSeconds(60));
+        try
+        {
+            await server.WaitForOutputAsync("Now listening on:", TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            // A server that never started listening must not outlive the test that started it.
+            await server.DisposeAsync();
+            throw;
+        }
+
         return server;
     }
 
