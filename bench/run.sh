@@ -88,7 +88,8 @@ SERVER_DIR=${BENCH_SERVER_DIR:-$WORK/server}
 BASELINE_DIR=$WORK/baseline
 if [[ -z ${BENCH_SERVER_DIR:-} ]]; then
   log "publishing src/AblyAuthServer (Release)"
-  dotnet publish "$ROOT/src/AblyAuthServer" -c Release -o "$SERVER_DIR" --nologo -v quiet >"$WORK/publish-server.log" 2>&1 \
+  # As the Dockerfile publishes it: ReadyToRun for this machine's runtime.
+  dotnet publish "$ROOT/src/AblyAuthServer" -c Release -o "$SERVER_DIR" --use-current-runtime --self-contained false -p:PublishReadyToRun=true --nologo -v quiet >"$WORK/publish-server.log" 2>&1 \
     || { cat "$WORK/publish-server.log" >&2; die "server publish failed"; }
 fi
 log "publishing bench/Baseline (Release)"
