@@ -105,6 +105,11 @@ server_env=(
   "ABLY_API_KEY=$KEY"
   "Accounts__ConnectionString=Data Source=$DATA/accounts.db"
   "ASPNETCORE_URLS=$URL"
+  # One user from one address: the rate limits would answer most requests with 429 and measure that instead.
+  # With them lifted every login really hashes, which is what "logins saturate" must show.
+  "RateLimiting__Login__PerIp__PermitLimit=1000000"
+  "RateLimiting__Login__PerUsername__PermitLimit=1000000"
+  "RateLimiting__Tokens__PerUser__PermitLimit=1000000"
   "ASPNETCORE_ENVIRONMENT=Production"
   "Sessions__CookieSecurePolicy=SameAsRequest"
 )
@@ -260,13 +265,18 @@ errors() { awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10; found
 total() { awk '/requests in/ {print $1}' "$WORK/$1.wrk"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b > 0 ? 100 * a / b : 0) }'; }
 # verdict 'A < B': awk evaluates the numeric comparison.
-verdict() { if awk "BEGIN { exit !($1) }"; then echo met; else echo MISSED; fi; }
+# Numbers from error responses say nothing about the product: any non-2xx in a product scenario voids every verdict.
+verdict() {
+  if ((NON_2XX_TOTAL > 0)); then echo INVALID; elif awk "BEGIN { exit !($1) }"; then echo met; else echo MISSED; fi
+}
 
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 mem=$(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 dotnet_version=$(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ {v = $2} END {print v}')
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
+NON_2XX_TOTAL=0
+for s in token token-request login mix-token mix-login; do NON_2XX_TOTAL=$((NON_2XX_TOTAL + $(non2xx $s))); done
 tok_rps=$(rps token) req_rps=$(rps token-request) base_rps=$(rps baseline)
 tok_ratio=$(ratio "$tok_rps" "$base_rps") req_ratio=$(ratio "$req_rps" "$base_rps")
 tok_p99=$(pct token 99) req_p99=$(pct token-request 99) mix_p99=$(pct mix-token 99)
@@ -297,6 +307,7 @@ rss_mb=$(awk -v k="$RSS_HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')
       "$(non2xx $s)" "$(errors $s)" "$server_cores" "$per_req" "$wrk_cores" "$other_cores"
   done
   echo
+  ((NON_2XX_TOTAL > 0)) && echo "INVALID RUN: $NON_2XX_TOTAL non-2xx responses in the product scenarios (rate limits? failed logins?)." && echo
   echo "| measure | value | target | |"
   echo "|---|---:|---|---|"
   echo "| /ably/token req/s vs baseline | ${tok_ratio} % | ≥ 60 % | $(verdict "$tok_ratio >= 60") |"
