@@ -100,7 +100,7 @@ public sealed class SharedLoginLimitTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync("/auth/login", new { username = _name, password = AblyAuthServerFactory.Password }, Ct)).StatusCode);
 
         await forwarder.StopAsync();
-        var response = await SharedLogoutTests.PollAsync(
+        var response = await Polling.UntilStatusAsync(
             () => client.PostAsJsonAsync("/auth/login", new { username = _name, password = AblyAuthServerFactory.Password }, Ct),
             HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10));
 

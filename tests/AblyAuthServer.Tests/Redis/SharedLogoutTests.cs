@@ -64,7 +64,7 @@ public sealed class SharedLogoutTests : IAsyncLifetime
         using var onFirst = _first.CreateBearerClient(session);
         Assert.Equal(HttpStatusCode.NoContent, (await onFirst.PostAsync("/auth/logout", null, Ct)).StatusCode);
 
-        var refused = await PollAsync(() => onSecond.GetAsync("/ably/token", Ct), HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(1));
+        var refused = await Polling.UntilStatusAsync(() => onSecond.GetAsync("/ably/token", Ct), HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(1));
         await Problems.AssertProblemAsync(refused, HttpStatusCode.Unauthorized);
     }
 
@@ -84,7 +84,7 @@ public sealed class SharedLogoutTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.NoContent, (await first.PostAsync("/auth/logout", null, Ct)).StatusCode);
         }
 
-        var refused = await PollAsync(() => keptOnSecond.GetAsync("/ably/token", Ct), HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10));
+        var refused = await Polling.UntilStatusAsync(() => keptOnSecond.GetAsync("/ably/token", Ct), HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10));
         Assert.NotNull(refused.Headers.RetryAfter);
         Assert.Equal("50300", refused.Headers.GetValues("X-Ably-ErrorCode").Single());
         await Problems.AssertProblemAsync(refused, HttpStatusCode.ServiceUnavailable, "shared logout list");
@@ -107,30 +107,14 @@ public sealed class SharedLogoutTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, (await duringOutage.GetAsync("/ably/token", Ct)).StatusCode);
 
         _forwarder.Start();
-        await PollAsync(() => keptOnSecond.GetAsync("/ably/token", Ct), HttpStatusCode.OK, TimeSpan.FromSeconds(15));
+        await Polling.UntilStatusAsync(() => keptOnSecond.GetAsync("/ably/token", Ct), HttpStatusCode.OK, TimeSpan.FromSeconds(15));
         using (var elsewhere = _second.CreateBearerClient(loggedOutElsewhere))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await elsewhere.GetAsync("/ably/token", Ct)).StatusCode);
         }
 
         using var onFirst = _first.CreateBearerClient(loggedOutDuringOutage);
-        await PollAsync(() => onFirst.GetAsync("/ably/token", Ct), HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(5));
-    }
-
-    internal static async Task<HttpResponseMessage> PollAsync(Func<Task<HttpResponseMessage>> request, HttpStatusCode expected, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            var response = await request();
-            if (response.StatusCode == expected || DateTime.UtcNow > deadline)
-            {
-                Assert.Equal(expected, response.StatusCode);
-                return response;
-            }
-
-            await Task.Delay(50, Ct);
-        }
+        await Polling.UntilStatusAsync(() => onFirst.GetAsync("/ably/token", Ct), HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(5));
     }
 }
 

@@ -93,7 +93,7 @@ public sealed class ReplicaProcessTests : IAsyncLifetime
         Assert.Empty(await logout.Content.ReadAsByteArrayAsync(Ct));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var refused = await PollAsync(() => onA.GetAsync("/ably/token", Ct), HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(2));
+        var refused = await Polling.UntilStatusAsync(() => onA.GetAsync("/ably/token", Ct), HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(2));
         TestContext.Current.TestOutputHelper?.WriteLine($"A refused the logged-out session after {clock.ElapsedMilliseconds} ms");
         await Problems.AssertProblemAsync(refused, HttpStatusCode.Unauthorized, AuthProblems.SessionRequired);
         Assert.Equal("40100", Assert.Single(refused.Headers.GetValues("X-Ably-ErrorCode")));
@@ -204,22 +204,6 @@ public sealed class ReplicaProcessTests : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(login.SessionToken));
         Assert.Equal(ClientIdOf(userName), login.ClientId);
         return login;
-    }
-
-    private static async Task<HttpResponseMessage> PollAsync(Func<Task<HttpResponseMessage>> request, HttpStatusCode expected, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            var response = await request();
-            if (response.StatusCode == expected || DateTime.UtcNow > deadline)
-            {
-                Assert.Equal(expected, response.StatusCode);
-                return response;
-            }
-
-            await Task.Delay(50, Ct);
-        }
     }
 }
 

@@ -136,6 +136,31 @@ public sealed class StartupConfigurationTests
     }
 
     [Fact]
+    public async Task An_Account_Store_That_Cannot_Be_Opened_Stops_Startup_With_One_Line_And_Exit_Code_2()
+    {
+        var directory = Directory.CreateTempSubdirectory("ably-auth-unopenable");
+        try
+        {
+            // A plain file where the database's folder should be: SQLite can neither create nor open it, even as root.
+            var blocked = Path.Combine(directory.FullName, "not-a-folder");
+            await File.WriteAllTextAsync(blocked, "x", TestContext.Current.CancellationToken);
+            var environment = Production(apiKey: AblyAuthServerFactory.ApiKey);
+            environment["Accounts__ConnectionString"] = $"Data Source={Path.Combine(blocked, "accounts.db")}";
+
+            var result = await ServerProcess.RunAsync([], environment);
+
+            Assert.Equal(2, result.ExitCode);
+            var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("Configuration error: Accounts:ConnectionString (ACCOUNTS__CONNECTIONSTRING): the account store cannot be opened or migrated:", line, StringComparison.Ordinal);
+            Assert.DoesNotContain(AblyAuthServerFactory.Secret, result.Output + result.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_Valid_Configuration_Passes_Every_Startup_Check()
     {
         using var provider = Services(new());
