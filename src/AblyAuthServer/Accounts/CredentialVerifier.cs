@@ -1,4 +1,5 @@
 using AblyAuthServer.Hosting.Telemetry;
+using AblyAuthServer.Policies;
 using Microsoft.AspNetCore.Identity;
 
 namespace AblyAuthServer.Accounts;
@@ -39,6 +40,10 @@ public sealed class CredentialVerifier
         _unknownUsers = unknownUsers;
         _metrics = metrics;
     }
+
+    /// <summary>The Ably identity a verified account acts as: its clientId and its roles.</summary>
+    public async Task<AccountIdentity> IdentityOfAsync(AccountUser user) =>
+        new(user.Id, user.UserName!, user.EffectiveClientId, [.. await _users.GetRolesAsync(user)]);
 
     public async Task<CredentialResult> VerifyAsync(string userName, string password, CancellationToken cancellationToken = default)
     {

@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using AblyAuthServer.Accounts;
-using AblyAuthServer.Policies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -16,8 +14,7 @@ internal sealed class BasicAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    CredentialVerifier credentials,
-    Microsoft.AspNetCore.Identity.UserManager<AccountUser> users)
+    CredentialVerifier credentials)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string LockoutKey = "AblyAuthServer.BasicLockout";
@@ -33,9 +30,7 @@ internal sealed class BasicAuthenticationHandler(
         switch (result.Outcome)
         {
             case CredentialOutcome.Succeeded:
-                var user = result.User!;
-                var account = new AccountIdentity(user.Id, user.UserName!, user.EffectiveClientId, [.. await users.GetRolesAsync(user)]);
-                var caller = new AuthenticatedCaller(account, null, IsDisabled: false);
+                var caller = new AuthenticatedCaller(await credentials.IdentityOfAsync(result.User!), null, IsDisabled: false);
                 Context.Features.Set(caller);
                 return AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(Scheme.Name), Scheme.Name));
             case CredentialOutcome.LockedOut or CredentialOutcome.Busy:

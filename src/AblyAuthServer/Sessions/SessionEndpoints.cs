@@ -2,13 +2,11 @@ using AblyAuthServer.Accounts;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.Hosting.RateLimiting;
 using AblyAuthServer.Hosting.Redis;
-using AblyAuthServer.Policies;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
 namespace AblyAuthServer.Sessions;
@@ -114,7 +112,6 @@ public static class SessionEndpoints
         HttpContext context,
         CredentialVerifier credentials,
         UserNameRateLimiter userNameLimit,
-        UserManager<AccountUser> users,
         SessionTokens tokens,
         IOptions<SessionOptions> options,
         TimeProvider time,
@@ -161,7 +158,7 @@ public static class SessionEndpoints
         var now = time.GetUtcNow();
         var ticket = new SessionTicket(
             SessionTokens.NewSessionId(),
-            new AccountIdentity(user.Id, user.UserName!, user.EffectiveClientId, [.. await users.GetRolesAsync(user)]),
+            await credentials.IdentityOfAsync(user),
             user.SecurityStamp ?? string.Empty,
             now,
             now + options.Value.Lifetime);
