@@ -1,5 +1,5 @@
 using AblyAuthServer.Accounts;
-using Microsoft.AspNetCore.Mvc;
+using AblyAuthServer.Hosting;
 
 namespace AblyAuthServer.Sessions;
 
@@ -26,8 +26,6 @@ public static class AuthProblems
     public static string TooManyDetail(CredentialOutcome outcome) =>
         outcome == CredentialOutcome.Busy ? PasswordChecksBusy : LockedOut;
 
-    public static string RetryAfterSeconds(TimeSpan retryAfter) =>
-        Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Ably's error code for an HTTP status, as SDKs report it.</summary>
     public static int AblyErrorCode(int status) => status switch
@@ -46,16 +44,9 @@ public static class AuthProblems
         response.Headers["X-Ably-ErrorMessage"] = detail;
     }
 
-    public static async Task WriteAsync(HttpContext context, int status, string detail)
+    public static Task WriteAsync(HttpContext context, int status, string detail)
     {
-        context.Response.StatusCode = status;
-        context.Response.Headers.CacheControl = "no-store";
         AddAblyErrorHeaders(context.Response, status, detail);
-        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails { Status = status, Detail = detail },
-        });
+        return ProblemResponses.WriteProblemAsync(context, status, detail);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using AblyAuthServer.Accounts;
+using AblyAuthServer.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -96,7 +97,7 @@ public static class AuthSchemes
 
     internal static Task TooManyAsync(HttpContext context, CredentialResult refused)
     {
-        context.Response.Headers.RetryAfter = AuthProblems.RetryAfterSeconds(refused.RetryAfter);
+        context.Response.Headers.RetryAfter = ProblemResponses.RetryAfterSeconds(refused.RetryAfter);
         return AuthProblems.WriteAsync(context, StatusCodes.Status429TooManyRequests, AuthProblems.TooManyDetail(refused.Outcome));
     }
 }

@@ -1,4 +1,6 @@
 using System.Text.Encodings.Web;
+using AblyAuthServer.Hosting;
+using AblyAuthServer.Hosting.Redis;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -61,7 +63,7 @@ internal sealed class SessionAuthenticationHandler(
     {
         if (Context.Items.ContainsKey(StaleKey))
         {
-            Response.Headers.RetryAfter = "5";
+            Response.Headers.RetryAfter = ProblemResponses.RetryAfterSeconds(SharedRedis.OutageRetryAfter);
             return AuthProblems.WriteAsync(Context, StatusCodes.Status503ServiceUnavailable, AuthProblems.LogoutListUnavailable);
         }
 

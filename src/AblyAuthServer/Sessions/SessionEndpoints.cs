@@ -145,7 +145,7 @@ public static class SessionEndpoints
         var result = await credentials.VerifyAsync(userName, password, cancellationToken);
         if (result.Outcome is CredentialOutcome.LockedOut or CredentialOutcome.Busy)
         {
-            context.Response.Headers.RetryAfter = AuthProblems.RetryAfterSeconds(result.RetryAfter);
+            context.Response.Headers.RetryAfter = ProblemResponses.RetryAfterSeconds(result.RetryAfter);
             return RequestFields.Problem(StatusCodes.Status429TooManyRequests, AuthProblems.TooManyDetail(result.Outcome));
         }
 
@@ -180,7 +180,7 @@ public static class SessionEndpoints
         catch (RevocationNotSharedException)
         {
             // Ended here, and shared when Redis answers again; until then other replicas may accept it, so say so.
-            context.Response.Headers.RetryAfter = "5";
+            context.Response.Headers.RetryAfter = ProblemResponses.RetryAfterSeconds(SharedRedis.OutageRetryAfter);
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, detail: AuthProblems.LogoutNotShared);
         }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
 using AblyAuthServer.Hosting.Telemetry;
 using Microsoft.AspNetCore.RateLimiting;
@@ -57,7 +56,7 @@ public static partial class RateLimitingSetup
 
     internal static void Rejected(HttpContext context, string policy, TimeSpan retryAfter)
     {
-        context.Response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers.RetryAfter = ProblemResponses.RetryAfterSeconds(retryAfter);
         context.RequestServices.GetRequiredService<AuthMetrics>().RateLimitRejected(policy);
         LogRejected(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RateLimitingSetup).FullName!),
             policy, RateLimitPartitions.ClientIp(context), context.Request.Path);

@@ -16,7 +16,6 @@ internal sealed class RedisFixedWindowLimiter(SharedRedis redis, string key, Rat
     /// <summary>The <see cref="MetadataName.ReasonPhrase"/> of a lease refused because Redis did not answer.</summary>
     public const string StoreUnavailableReason = "rate-limit-store-unavailable";
 
-    private static readonly TimeSpan OutageRetryAfter = TimeSpan.FromSeconds(5);
 
     private static readonly LuaScript Script = LuaScript.Prepare("""
         local count = redis.call('INCRBY', @key, @permits)
@@ -53,7 +52,7 @@ internal sealed class RedisFixedWindowLimiter(SharedRedis redis, string key, Rat
         }
         catch (Exception e) when (RedisSetup.IsOutage(e))
         {
-            return new Lease(false, OutageRetryAfter, StoreUnavailableReason);
+            return new Lease(false, SharedRedis.OutageRetryAfter, StoreUnavailableReason);
         }
     }
 

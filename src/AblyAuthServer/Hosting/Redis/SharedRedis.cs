@@ -46,6 +46,9 @@ public sealed class SharedRedis(IOptions<RedisOptions> options) : IDisposable
     /// <summary>Every key and channel this app uses starts with this, so one Redis can serve other apps too.</summary>
     public const string KeyPrefix = "ablyauth:";
 
+    /// <summary>What every fail-closed refusal during a Redis outage tells clients to wait before trying again.</summary>
+    public static readonly TimeSpan OutageRetryAfter = TimeSpan.FromSeconds(5);
+
     private readonly Lazy<ConnectionMultiplexer> _connection = new(() => Connect(options.Value.Configuration!));
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(options.Value.Configuration);
