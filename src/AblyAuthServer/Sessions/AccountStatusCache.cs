@@ -38,8 +38,5 @@ public sealed class AccountStatusCache(IServiceScopeFactory scopes, IOptions<Ses
         return status;
     }
 
-    /// <summary>Forgets an account's state, so the next request re-reads it (after a change made by this process).</summary>
-    public void Invalidate(string userId) => cache.Remove(userId);
-
     public void Dispose() => cache.Dispose();
 }
