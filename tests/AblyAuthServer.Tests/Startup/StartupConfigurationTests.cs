@@ -99,6 +99,23 @@ public sealed class StartupConfigurationTests
         }
     }
 
+    // No host:port at all, and a host:port with a value StackExchange.Redis cannot parse (it throws, naming the value).
+    [Theory]
+    [InlineData("password=s3cr3t-value,ssl=true")]
+    [InlineData("redis:6379,password=s3cr3t-value,connectTimeout=soon")]
+    public async Task The_Process_Exits_Non_Zero_On_A_Malformed_Redis_Configuration_Without_Printing_The_Password(string configuration)
+    {
+        var environment = Production(apiKey: AblyAuthServerFactory.ApiKey);
+        environment["REDIS__CONFIGURATION"] = configuration;
+
+        var result = await ServerProcess.RunAsync([], environment);
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single((result.Output + result.Error).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Configuration error: Redis:Configuration (REDIS__CONFIGURATION or REDIS__CONFIGURATION_FILE) is not a valid", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cr3t-value", result.Output + result.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Postgres", "Data Source=data/accounts.db", "PostgreSQL connection string with a Host and a Database")]
     [InlineData("Postgres", "Host=db;Username=ably", "PostgreSQL connection string with a Host and a Database")]
