@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Policies;
 using AblyAuthServer.Sessions;
@@ -114,6 +116,48 @@ public sealed class StartupConfigurationTests
         var line = Assert.Single((result.Output + result.Error).Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("Configuration error: Redis:Configuration (REDIS__CONFIGURATION or REDIS__CONFIGURATION_FILE) is not a valid", line, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cr3t-value", result.Output + result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_Redis_Configuration_Can_Come_From_A_File_Named_By_REDIS__CONFIGURATION_FILE()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var userName = "file-" + Guid.NewGuid().ToString("N")[..8];
+        await using var store = await TestAccountStore.CreateAsync(AccountStoreProvider.Postgres);
+        var file = Path.Combine(store.Directory, "redis-configuration");
+        await File.WriteAllTextAsync(file, TestRedis.Configuration + "\n", ct);
+        var port = ServerProcess.FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ABLY_API_KEY"] = AblyAuthServerFactory.ApiKey,
+            ["Accounts__Provider"] = "Postgres",
+            ["Accounts__ConnectionString"] = store.ConnectionString,
+            ["Accounts__PasswordHashIterations"] = "10000",
+            // Other process tests log in from 127.0.0.1 too, and this limit would be counted with theirs in Redis.
+            ["RateLimiting__Login__PerIp__PermitLimit"] = "1000000",
+            ["REDIS__CONFIGURATION_FILE"] = file,
+        };
+        await using var fromFile = await ServerProcess.StartAsync(port, environment);
+        // A second replica on the same database and Redis: only Redis can tell it about a logout on the first.
+        await using var other = new AblyAuthServerFactory(store, TestRedis.Settings());
+        await other.CreateUserAsync(userName, ["member"]);
+        using var client = new HttpClient { BaseAddress = fromFile.BaseAddress };
+        var login = await client.PostAsJsonAsync("/auth/login", new { username = userName, password = AblyAuthServerFactory.Password }, ct);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var session = (await login.Content.ReadFromJsonAsync<LoginResponse>(ct))!.SessionToken;
+        using var onOther = other.CreateBearerClient(session);
+        Assert.Equal(HttpStatusCode.OK, (await onOther.GetAsync("/ably/token", ct)).StatusCode);
+
+        using var logout = new HttpRequestMessage(HttpMethod.Post, "/auth/logout");
+        logout.Headers.Authorization = new("Bearer", session);
+        var loggedOut = await client.SendAsync(logout, ct);
+
+        // 204, not 503: the process reached a Redis, and the other replica hearing of it shows it is the shared one.
+        Assert.Equal(HttpStatusCode.NoContent, loggedOut.StatusCode);
+        var refused = await Polling.UntilStatusAsync(() => onOther.GetAsync("/ably/token", ct), HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(2));
+        await Problems.AssertProblemAsync(refused, HttpStatusCode.Unauthorized);
     }
 
     [Theory]
