@@ -1,10 +1,21 @@
+using System.Diagnostics.Metrics;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using AblyAuthServer.Accounts;
+using AblyAuthServer.Hosting.RateLimiting;
+using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace AblyAuthServer.Tests.Redis;
 
-/// <summary>The per-user token limit is reconciled through Redis in batches: replicas together refuse a user over it.</summary>
+/// <summary>
+/// The per-user token limit is reconciled through Redis in batches: replicas together refuse a user over it. While Redis
+/// cannot be reached the limit fails open: each replica goes on issuing tokens and enforces the limit on its own counts.
+/// </summary>
 public sealed class SharedTokenLimitTests
 {
     [Fact]
@@ -37,5 +48,59 @@ public sealed class SharedTokenLimitTests
         await Problems.AssertProblemAsync(refusedOnFirst, HttpStatusCode.TooManyRequests, "token requests");
         Assert.Equal(HttpStatusCode.TooManyRequests, refusedOnSecond.StatusCode);
         Assert.NotNull(refusedOnSecond.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task While_Redis_Is_Unreachable_Tokens_Are_Still_Issued_And_The_Replica_Enforces_The_Limit_On_Its_Own_Count()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (host, port) = TestRedis.Endpoint;
+        await using var forwarder = new TcpForwarder(host, port);
+        forwarder.Start();
+        var settings = TestRedis.Settings($"127.0.0.1:{forwarder.Port},connectTimeout=1000,syncTimeout=1000,asyncTimeout=1000");
+        settings["RateLimiting:Tokens:PerUser:PermitLimit"] = "5";
+        settings["RateLimiting:Tokens:PerUser:Window"] = "1.00:00:00";
+        await using var replica = await AblyAuthServerFactory.CreateAsync(AccountStoreProvider.Postgres, settings);
+        await replica.CreateUserAsync("alice", ["member"], clientId: "alice-1");
+        using var unavailable = new MetricCollector<long>(
+            replica.Services.GetRequiredService<IMeterFactory>(), AuthMetrics.MeterName, "ably_auth.shared_store.unavailable");
+        // Basic, not a session: session token requests fail closed once the logout feed has been down for its grace.
+        using var basic = replica.CreateClient();
+        basic.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes("alice:" + AblyAuthServerFactory.Password)));
+
+        await forwarder.StopAsync();
+        var issued = new List<HttpResponseMessage> { await basic.GetAsync("/ably/token", ct) };
+        // The next flush cannot report that grant to Redis, and says so; the rest are issued knowing Redis is down.
+        await unavailable.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(10));
+        for (var i = 0; i < 4; i++)
+        {
+            issued.Add(await basic.GetAsync("/ably/token", ct));
+        }
+
+        var refused = await basic.GetAsync("/ably/token", ct);
+        var ready = await replica.CreateClient().GetAsync("/readyz", ct);
+
+        foreach (var response in issued)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("application/jwt", response.Content.Headers.ContentType?.MediaType);
+            var token = await response.Content.ReadAsStringAsync(ct);
+            var jwt = Jwt.Parse(token);
+            Assert.True(Jwt.HasValidSignature(token, AblyAuthServerFactory.Secret), "a JWT issued during the outage does not verify with the key secret");
+            Assert.Equal(AblyAuthServerFactory.KeyName, jwt.Header.GetProperty("kid").GetString());
+            Assert.Equal("alice-1", jwt.ClientId);
+            Assert.Contains("chat:*", jwt.Capability, StringComparison.Ordinal);
+            Assert.True(jwt.Expires > jwt.IssuedAt);
+        }
+
+        await Problems.AssertProblemAsync(refused, HttpStatusCode.TooManyRequests, "Too many token requests for this account");
+        Assert.Equal("42910", Assert.Single(refused.Headers.GetValues("X-Ably-ErrorCode")));
+        Assert.InRange(refused.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.All(unavailable.GetMeasurementSnapshot(), m => Assert.Equal("token-limits", m.Tags["feature"]));
+        var warning = Assert.Single(replica.Logs.Entries, e => e.Category == typeof(SharedTokenLimits).FullName && e.EventId.Id == 2001);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("each replica enforces them on its own counts", warning.Message, StringComparison.Ordinal);
     }
 }
