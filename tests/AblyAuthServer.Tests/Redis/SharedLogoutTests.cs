@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using AblyAuthServer.Accounts;
+using AblyAuthServer.Sessions;
 using AblyAuthServer.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,7 +10,7 @@ namespace AblyAuthServer.Tests.Redis;
 /// <summary>
 /// Replicas sharing Redis share the logout list, yet check it in memory: a logout on one replica ends the session on
 /// every other within a second, and the token path sends Redis nothing. While a replica cannot hear the list it
-/// refuses sessions (503), never accepts them.
+/// refuses sessions (503), never accepts them. A replica that starts later loads the list before serving.
 /// </summary>
 public sealed class SharedLogoutTests : IAsyncLifetime
 {
@@ -116,6 +117,37 @@ public sealed class SharedLogoutTests : IAsyncLifetime
         using var onFirst = _first.CreateBearerClient(loggedOutDuringOutage);
         await Polling.UntilStatusAsync(() => onFirst.GetAsync("/ably/token", Ct), HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public async Task A_Replica_Started_After_A_Logout_Refuses_That_Session_On_Its_First_Request_And_Accepts_Others()
+    {
+        string loggedOut;
+        LoginResponse kept;
+        await using (var earlier = new AblyAuthServerFactory(_store, TestRedis.Settings()))
+        {
+            loggedOut = (await earlier.LoginAsync("alice")).SessionToken;
+            kept = await earlier.LoginAsync("alice");
+            using var client = earlier.CreateBearerClient(loggedOut);
+            Assert.Equal(HttpStatusCode.NoContent, (await client.PostAsync("/auth/logout", null, Ct)).StatusCode);
+        }
+
+        // The new replica was not subscribed when the logout was published: only its load at startup can know it.
+        await using var later = new AblyAuthServerFactory(_store, TestRedis.Settings());
+        using var loggedOutOnLater = later.CreateBearerClient(loggedOut);
+        using var keptOnLater = later.CreateBearerClient(kept.SessionToken);
+        var refused = await loggedOutOnLater.GetAsync("/ably/token", Ct);
+        var issued = await keptOnLater.GetAsync("/ably/token", Ct);
+
+        // 401, not 503: the list was loaded before the first request was served.
+        await Problems.AssertProblemAsync(refused, HttpStatusCode.Unauthorized);
+        Assert.Equal("40100", Assert.Single(refused.Headers.GetValues("X-Ably-ErrorCode")));
+        Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+        var token = await issued.Content.ReadAsStringAsync(Ct);
+        Assert.True(Jwt.HasValidSignature(token, AblyAuthServerFactory.Secret), "the JWT does not verify with the key secret");
+        Assert.Equal(kept.ClientId, Jwt.Parse(token).ClientId);
+        var load = Assert.Single(later.Logs.Entries, e => e.Category == typeof(RedisRevokedSessions).FullName && e.EventId.Id == 3002);
+        Assert.True(int.Parse(load.Values.Single(v => v.Key == "state.Count").Value!, System.Globalization.CultureInfo.InvariantCulture) >= 1, load.Message);
+    }
 }
 
 /// <summary>Replicas on SQLite (one file each) that share Redis share the key ring: a session from one works on another.</summary>
@@ -137,6 +169,6 @@ public sealed class SharedKeyRingTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.False(Directory.Exists(Path.Combine(first.Store.Directory, "keys")));
-        Assert.NotNull(second.Services.GetRequiredService<AblyAuthServer.Sessions.SessionTokens>().Unprotect(session));
+        Assert.NotNull(second.Services.GetRequiredService<SessionTokens>().Unprotect(session));
     }
 }
