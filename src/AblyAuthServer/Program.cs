@@ -2,6 +2,7 @@ using AblyAuthServer.Accounts;
 using AblyAuthServer.Demo;
 using AblyAuthServer.Health;
 using AblyAuthServer.Hosting;
+using AblyAuthServer.Hosting.Logging;
 using AblyAuthServer.Hosting.RateLimiting;
 using AblyAuthServer.Hosting.Redis;
 using AblyAuthServer.Hosting.Telemetry;
@@ -12,9 +13,15 @@ using AblyAuthServer.Tokens;
 
 return await StartupGuard.RunGuardedAsync(async () =>
 {
+    if (!UsersCommand.IsInvocation(args))
+    {
+        BufferedConsoleOutput.Install();
+    }
+
     // appsettings.json ships beside the executable; relative data paths stay relative to the working directory.
     var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.Configuration.AddSecretVariables();
+    builder.AddDirectConsoleLogging();
 
     builder.Services.AddSingleton(TimeProvider.System);
     builder.AddTelemetry();
@@ -59,5 +66,6 @@ return await StartupGuard.RunGuardedAsync(async () =>
     app.MapDemo();
 
     await app.RunAsync();
+    BufferedConsoleOutput.Flush();
     return 0;
 });

@@ -106,6 +106,69 @@ public sealed class RunningServerTests : IDisposable
         Assert.DoesNotContain(server.Output, line => line.Contains(session, StringComparison.Ordinal) || line.Contains(AblyAuthServerFactory.Secret, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Log_Lines_Written_By_Concurrent_Requests_Stay_Whole_And_All_Reach_Stdout_By_Exit()
+    {
+        const int Tokens = 400;
+        var port = ServerProcess.FreePort();
+        var environment = Production(port);
+        environment["RateLimiting__Tokens__PerUser__PermitLimit"] = "100000";
+        var add = await ServerProcess.RunAsync(["users", "add", "alice", "--role", "member"], environment, AblyAuthServerFactory.Password + "\n");
+        Assert.Equal(0, add.ExitCode);
+        await using var server = await ServerProcess.StartAsync(port, environment);
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        var login = await client.PostAsJsonAsync("/auth/login", new { username = "alice", password = AblyAuthServerFactory.Password }, Ct);
+        var session = (await login.Content.ReadFromJsonAsync<LoginResponse>(Ct))!.SessionToken;
+
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            var ok = 0;
+            for (var i = 0; i < Tokens / 8; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/ably/token");
+                request.Headers.Authorization = new("Bearer", session);
+                using var response = await client.SendAsync(request, Ct);
+                ok += response.StatusCode == HttpStatusCode.OK ? 1 : 0;
+            }
+
+            return ok;
+        }));
+        await server.TerminateAsync();
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+
+        Assert.Equal(Tokens, statuses.Sum());
+        var lines = server.Output.Where(line => line.Length > 0).ToList();
+        var parsed = lines.Select(line => JsonDocument.Parse(line).RootElement).ToList(); // throws on a torn or merged line
+        Assert.Equal(Tokens, parsed.Count(line => line.GetProperty("EventId").GetInt32() == 1000));
+        Assert.Equal("Application is shutting down...", parsed[^1].GetProperty("Message").GetString());
+    }
+
+    [Fact]
+    public async Task The_Logging_Console_Settings_Choose_The_Format_And_Filter_Categories()
+    {
+        var port = ServerProcess.FreePort();
+        var environment = Production(port);
+        environment["Logging__Console__FormatterName"] = "simple";
+        environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        environment["Logging__Console__LogLevel__AblyAuthServer.Ably"] = "Warning";
+        var add = await ServerProcess.RunAsync(["users", "add", "alice", "--role", "member"], environment, AblyAuthServerFactory.Password + "\n");
+        Assert.Equal(0, add.ExitCode);
+        await using var server = await ServerProcess.StartAsync(port, environment);
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        var login = await client.PostAsJsonAsync("/auth/login", new { username = "alice", password = AblyAuthServerFactory.Password }, Ct);
+        var session = (await login.Content.ReadFromJsonAsync<LoginResponse>(Ct))!.SessionToken;
+        using var token = new HttpRequestMessage(HttpMethod.Get, "/ably/token");
+        token.Headers.Authorization = new("Bearer", session);
+        var issued = await client.SendAsync(token, Ct);
+        await server.TerminateAsync();
+        Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+
+        Assert.Equal(HttpStatusCode.OK, issued.StatusCode);
+        Assert.Contains(server.Output, line => line.Contains("info: Microsoft.Hosting.Lifetime[14] Now listening on: ", StringComparison.Ordinal));
+        Assert.DoesNotContain(server.Output, line => line.StartsWith('{'));
+        Assert.DoesNotContain(server.Output, line => line.Contains("AblyAuthServer.Ably", StringComparison.Ordinal));
+    }
+
     private Dictionary<string, string> Production(int port) => new()
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
