@@ -12,6 +12,7 @@ namespace AblyAuthServer.Benchmarks;
 [Config(typeof(QuickConfig))]
 public class SessionBenchmarks
 {
+    private DirectoryInfo _keys = null!;
     private SessionTokens _tokens = null!;
     private SessionTicket _ticket = null!;
     private string _token = null!;
@@ -20,12 +21,15 @@ public class SessionBenchmarks
     public void Setup()
     {
         // An ephemeral key ring in a temp directory, like the server's file-system key ring.
-        var keys = Directory.CreateTempSubdirectory("ably-bench-keys-");
-        _tokens = new SessionTokens(DataProtectionProvider.Create(keys, builder => builder.SetApplicationName("AblyAuthServer")));
+        _keys = Directory.CreateTempSubdirectory("ably-bench-keys-");
+        _tokens = new SessionTokens(DataProtectionProvider.Create(_keys, builder => builder.SetApplicationName("AblyAuthServer")));
         var now = DateTimeOffset.UtcNow;
         _ticket = new SessionTicket(SessionTokens.NewSessionId(), Fixtures.Alice, Guid.NewGuid().ToString("N").ToUpperInvariant(), now, now.AddHours(8));
         _token = _tokens.Protect(_ticket);
     }
+
+    [GlobalCleanup]
+    public void Cleanup() => _keys.Delete(recursive: true);
 
     /// <summary>What each Bearer/cookie request pays to read its session.</summary>
     [Benchmark(Baseline = true)]
