@@ -1,6 +1,7 @@
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Ably;
 using AblyAuthServer.Hosting.Redis;
+using AblyAuthServer.Sessions;
 using Microsoft.AspNetCore.Cors;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -10,7 +11,7 @@ public static class HealthEndpoints
 {
     private const string ReadyTag = "ready";
 
-    /// <summary>Liveness (the process serves) and readiness (key loaded, the configured account database and, when configured, Redis answer).</summary>
+    /// <summary>Liveness (the process serves) and readiness (key loaded, the configured account database and, when configured, Redis answer and the shared logout list is current).</summary>
     public static IServiceCollection AddHealth(this IServiceCollection services)
     {
         services.AddHealthChecks()
@@ -18,7 +19,10 @@ public static class HealthEndpoints
             // A database host that stops answering would otherwise hold the probe for the driver's connect timeout.
             .AddCheck<AccountStoreHealthCheck>("accounts", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(5))
             // Only when Redis:Configuration is set: logins and session token requests need it (fail-closed).
-            .AddCheck<RedisSetup.HealthCheck>("redis", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(2));
+            .AddCheck<RedisSetup.HealthCheck>("redis", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(2))
+            // Redis can answer PING yet refuse the logout list's reload (ACLs, a Cluster's cross-slot MGET): such a
+            // replica refuses every session token request, so it must not take traffic either.
+            .AddCheck<LogoutListHealthCheck>("logout-list", tags: [ReadyTag]);
         return services;
     }
 
@@ -31,6 +35,14 @@ public static class HealthEndpoints
         app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains(ReadyTag) }).ExcludeFromDescription()
             .AllowAnonymous().WithMetadata(new DisableCorsAttribute()).DisableRateLimiting();
         return app;
+    }
+
+    private sealed class LogoutListHealthCheck(IRevokedSessions revoked) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(revoked.IsUpToDate
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("The shared logout list is not loaded or not current."));
     }
 
     private sealed class AccountStoreHealthCheck(IServiceScopeFactory scopes) : IHealthCheck

@@ -43,6 +43,42 @@ public sealed class SharedLogoutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Replica_Whose_Redis_Answers_But_Refuses_The_Logout_Reload_Is_Not_Ready_And_Refuses_Sessions()
+    {
+        // A Redis user without SCAN: PING, pub/sub and counters work, loading the logout list does not (as a Cluster's
+        // cross-slot MGET does not). Such a replica must not look ready while it refuses every session.
+        var (host, port) = TestRedis.Endpoint;
+        var user = "no-scan-" + Guid.NewGuid().ToString("N")[..8];
+        const string Password = "acl-password-for-the-no-scan-user";
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(TestRedis.Configuration);
+        await admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", user, "on", ">" + Password, "~*", "&*", "+@all", "-scan");
+        try
+        {
+            await using var limited = new AblyAuthServerFactory(_store, TestRedis.Settings($"{host}:{port},user={user},password={Password}"));
+            using var probe = limited.CreateClient();
+            var session = (await _first.LoginAsync("alice")).SessionToken;
+            using var onLimited = limited.CreateBearerClient(session);
+
+            await using var asLimitedUser = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{host}:{port},user={user},password={Password}");
+            var ping = await asLimitedUser.GetDatabase().PingAsync(); // what the Redis readiness check does: it answers
+            var ready = await probe.GetAsync("/readyz", Ct);
+            var token = await onLimited.GetAsync("/ably/token", Ct);
+            var readyOnFirst = await _first.CreateClient().GetAsync("/readyz", Ct);
+
+            Assert.True(ping < TimeSpan.FromSeconds(5));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal("Unhealthy", await ready.Content.ReadAsStringAsync(Ct));
+            await Problems.AssertProblemAsync(token, HttpStatusCode.ServiceUnavailable);
+            Assert.NotNull(token.Headers.RetryAfter);
+            Assert.Equal(HttpStatusCode.OK, readyOnFirst.StatusCode);
+        }
+        finally
+        {
+            await admin.GetDatabase().ExecuteAsync("ACL", "DELUSER", user);
+        }
+    }
+
+    [Fact]
     public async Task Logout_On_One_Replica_Ends_The_Session_On_Another_Within_A_Second_Without_Redis_On_The_Token_Path()
     {
         var session = (await _first.LoginAsync("alice")).SessionToken;
