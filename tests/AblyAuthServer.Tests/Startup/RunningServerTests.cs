@@ -60,14 +60,11 @@ public sealed class RunningServerTests : IDisposable
         var environment = Production(port);
         environment["Metrics__Port"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment["Metrics__Host"] = "127.0.0.1";
-        var add = await ServerProcess.RunAsync(["users", "add", "alice", "--role", "member"], environment, AblyAuthServerFactory.Password + "\n");
-        Assert.Equal(0, add.ExitCode);
-        await using var server = await ServerProcess.StartAsync(port, environment);
+        var (started, session) = await StartAndLogInAsync(port, environment);
+        await using var server = started;
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
         using var scraper = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
 
-        var login = await client.PostAsJsonAsync("/auth/login", new { username = "alice", password = AblyAuthServerFactory.Password }, Ct);
-        var session = (await login.Content.ReadFromJsonAsync<LoginResponse>(Ct))!.SessionToken;
         using var token = new HttpRequestMessage(HttpMethod.Get, "/ably/token");
         token.Headers.Authorization = new("Bearer", session);
         var issued = await client.SendAsync(token, Ct);
@@ -113,12 +110,9 @@ public sealed class RunningServerTests : IDisposable
         var port = ServerProcess.FreePort();
         var environment = Production(port);
         environment["RateLimiting__Tokens__PerUser__PermitLimit"] = "100000";
-        var add = await ServerProcess.RunAsync(["users", "add", "alice", "--role", "member"], environment, AblyAuthServerFactory.Password + "\n");
-        Assert.Equal(0, add.ExitCode);
-        await using var server = await ServerProcess.StartAsync(port, environment);
+        var (started, session) = await StartAndLogInAsync(port, environment);
+        await using var server = started;
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
-        var login = await client.PostAsJsonAsync("/auth/login", new { username = "alice", password = AblyAuthServerFactory.Password }, Ct);
-        var session = (await login.Content.ReadFromJsonAsync<LoginResponse>(Ct))!.SessionToken;
 
         var statuses = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
         {
@@ -151,12 +145,9 @@ public sealed class RunningServerTests : IDisposable
         environment["Logging__Console__FormatterName"] = "simple";
         environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
         environment["Logging__Console__LogLevel__AblyAuthServer.Ably"] = "Warning";
-        var add = await ServerProcess.RunAsync(["users", "add", "alice", "--role", "member"], environment, AblyAuthServerFactory.Password + "\n");
-        Assert.Equal(0, add.ExitCode);
-        await using var server = await ServerProcess.StartAsync(port, environment);
+        var (started, session) = await StartAndLogInAsync(port, environment);
+        await using var server = started;
         using var client = new HttpClient { BaseAddress = server.BaseAddress };
-        var login = await client.PostAsJsonAsync("/auth/login", new { username = "alice", password = AblyAuthServerFactory.Password }, Ct);
-        var session = (await login.Content.ReadFromJsonAsync<LoginResponse>(Ct))!.SessionToken;
         using var token = new HttpRequestMessage(HttpMethod.Get, "/ably/token");
         token.Headers.Authorization = new("Bearer", session);
         var issued = await client.SendAsync(token, Ct);
@@ -167,6 +158,18 @@ public sealed class RunningServerTests : IDisposable
         Assert.Contains(server.Output, line => line.Contains("info: Microsoft.Hosting.Lifetime[14] Now listening on: ", StringComparison.Ordinal));
         Assert.DoesNotContain(server.Output, line => line.StartsWith('{'));
         Assert.DoesNotContain(server.Output, line => line.Contains("AblyAuthServer.Ably", StringComparison.Ordinal));
+    }
+
+    /// <summary>Adds alice with the CLI, starts the server and logs her in: the session the test's token requests use.</summary>
+    private static async Task<(RunningServer Server, string Session)> StartAndLogInAsync(int port, Dictionary<string, string> environment)
+    {
+        var add = await ServerProcess.RunAsync(["users", "add", "alice", "--role", "member"], environment, AblyAuthServerFactory.Password + "\n");
+        Assert.Equal(0, add.ExitCode);
+        var server = await ServerProcess.StartAsync(port, environment);
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        var login = await client.PostAsJsonAsync("/auth/login", new { username = "alice", password = AblyAuthServerFactory.Password }, Ct);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        return (server, (await login.Content.ReadFromJsonAsync<LoginResponse>(Ct))!.SessionToken);
     }
 
     private Dictionary<string, string> Production(int port) => new()
