@@ -24,7 +24,8 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
     internal static readonly RedisChannel Channel = RedisChannel.Literal(SharedRedis.KeyPrefix + "revoked");
     private const int MaxKeysLoaded = 1_000_000;
 
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
+    // The replica's own copy of the shared list: token requests check it without a Redis call.
+    private readonly InMemoryRevokedSessions _revoked;
 
     // Logouts that did not reach Redis; shared as soon as it answers again (lost if this replica stops first).
     private readonly ConcurrentDictionary<string, DateTimeOffset> _unshared = new(StringComparer.Ordinal);
@@ -35,7 +36,6 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _reloading = new(1, 1);
     private Task? _loop;
-    private int _revocations;
     private volatile bool _disposed;
 
     // Stopwatch timestamps (the real clock, not the injected one: an outage's length is wall time). Zero: loaded and connected.
@@ -46,11 +46,12 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
     {
         _redis = redis;
         _time = time;
+        _revoked = new InMemoryRevokedSessions(time);
         _options = options;
         _logger = logger;
     }
 
-    public bool IsRevoked(string sessionId) => !_revoked.IsEmpty && _revoked.ContainsKey(sessionId);
+    public bool IsRevoked(string sessionId) => _revoked.IsRevoked(sessionId);
 
     public bool IsUpToDate
     {
@@ -291,21 +292,7 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
         }
     }
 
-    private void Add(string sessionId, DateTimeOffset expiresAt)
-    {
-        _revoked[sessionId] = expiresAt;
-        if (Interlocked.Increment(ref _revocations) % 256 == 0)
-        {
-            var now = _time.GetUtcNow();
-            foreach (var (id, expiry) in _revoked)
-            {
-                if (expiry < now)
-                {
-                    _revoked.TryRemove(id, out _);
-                }
-            }
-        }
-    }
+    private void Add(string sessionId, DateTimeOffset expiresAt) => _revoked.Add(sessionId, expiresAt);
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "A logout was recorded on this replica only (shared when Redis answers again): Redis is unreachable")]
     private static partial void LogNotShared(ILogger logger, Exception exception);

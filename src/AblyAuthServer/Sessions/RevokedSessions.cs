@@ -25,6 +25,13 @@ internal sealed class InMemoryRevokedSessions(TimeProvider time) : IRevokedSessi
 
     public Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
+        Add(sessionId, expiresAt);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Records a logout; every 256th also drops the entries whose sessions have expired since.</summary>
+    public void Add(string sessionId, DateTimeOffset expiresAt)
+    {
         _revoked[sessionId] = expiresAt;
         if (Interlocked.Increment(ref _revocations) % 256 == 0)
         {
@@ -37,7 +44,5 @@ internal sealed class InMemoryRevokedSessions(TimeProvider time) : IRevokedSessi
                 }
             }
         }
-
-        return Task.CompletedTask;
     }
 }
