@@ -66,6 +66,5 @@ return await StartupGuard.RunGuardedAsync(async () =>
     app.MapDemo();
 
     await app.RunAsync();
-    BufferedConsoleOutput.Flush();
     return 0;
 });

@@ -6,9 +6,9 @@ namespace AblyAuthServer.Hosting.Logging;
 /// Standard output behind a buffer that is flushed every <see cref="FlushInterval"/>, when it fills, and when the process
 /// ends. The default <see cref="Console.Out"/> flushes after every write, so the console logger paid one write(2) per
 /// log line; with one audit line per issued token that was ~10 % of the token path's CPU under load (bench/RESULTS.md).
-/// Lines reach the log collector at most <see cref="FlushInterval"/> later. The console logger picks up
-/// <see cref="Console.Out"/> when it is created, so this must be installed before the host is built. Once per process:
-/// every host in it (tests start several) shares the one buffer.
+/// Lines reach the log collector at most <see cref="FlushInterval"/> later. <see cref="DirectConsoleLogger"/> writes to
+/// whatever <see cref="Console.Out"/> is at the time, so lines logged before this is installed are written unbuffered.
+/// Once per process: every host in it (tests start several) shares the one buffer.
 /// </summary>
 internal static class BufferedConsoleOutput
 {
@@ -41,7 +41,7 @@ internal static class BufferedConsoleOutput
         }
     }
 
-    /// <summary>Writes out whatever is buffered now (also called at shutdown, after the last log line).</summary>
+    /// <summary>Writes out whatever is buffered now (also when the logger provider is disposed, after the host's last line).</summary>
     public static void Flush()
     {
         try
