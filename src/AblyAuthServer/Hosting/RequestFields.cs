@@ -120,5 +120,11 @@ internal static class RequestFields
         {
             return (null, Problem(StatusCodes.Status400BadRequest, "The request body is not valid JSON."));
         }
+        catch (InvalidOperationException)
+        {
+            // The reader accepts an escaped lone surrogate ("\ud800") and throws only when the string is read.
+            return (null, Problem(StatusCodes.Status400BadRequest,
+                "The request body has a string with an unpaired UTF-16 surrogate escape; send valid Unicode text."));
+        }
     }
 }

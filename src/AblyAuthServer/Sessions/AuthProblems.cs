@@ -19,6 +19,8 @@ public static class AuthProblems
         "The server is busy checking other passwords. Try again after the time in Retry-After.";
     public const string LogoutListUnavailable =
         "Sessions cannot be checked right now: this server cannot reach the shared logout list. Try again after the time in Retry-After, or use another credential.";
+    public const string LogoutNotRecorded =
+        "The session has ended on this server, but the logout could not be stored in the account store, so it would not survive a restart. Try again after the time in Retry-After.";
     public const string LogoutNotShared =
         "The session has ended on this server, but the logout could not yet be shared with the other servers. It will be shared when the store is back; try again after the time in Retry-After.";
 
@@ -38,10 +40,38 @@ public static class AuthProblems
         _ => 50000,
     };
 
+    /// <summary>The longest <c>X-Ably-ErrorMessage</c> sent; the whole detail is in the problem body.</summary>
+    public const int MaxHeaderMessageLength = 200;
+
     public static void AddAblyErrorHeaders(HttpResponse response, int status, string detail)
     {
         response.Headers["X-Ably-ErrorCode"] = AblyErrorCode(status).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        response.Headers["X-Ably-ErrorMessage"] = detail;
+        response.Headers["X-Ably-ErrorMessage"] = HeaderSummary(detail);
+    }
+
+    /// <summary>
+    /// The detail as a header value: printable ASCII only (Kestrel refuses anything else in a response header, and a
+    /// detail may quote the caller's own input), and short, since headers are not where the full story belongs.
+    /// </summary>
+    public static string HeaderSummary(string detail)
+    {
+        var length = Math.Min(detail.Length, MaxHeaderMessageLength);
+        var truncated = detail.Length > MaxHeaderMessageLength;
+        return string.Create(truncated ? length + 3 : length, (detail, truncated), static (span, state) =>
+        {
+            var (text, cut) = state;
+            var count = cut ? span.Length - 3 : span.Length;
+            for (var i = 0; i < count; i++)
+            {
+                var c = text[i];
+                span[i] = c is >= ' ' and <= '~' ? c : '?';
+            }
+
+            if (cut)
+            {
+                span[^3..].Fill('.');
+            }
+        });
     }
 
     public static Task WriteAsync(HttpContext context, int status, string detail)
