@@ -8,9 +8,11 @@ public sealed class PolicySet
 {
     public const string ClientIdPlaceholder = "{clientId}";
 
-    private const int MaxCachedCapabilities = 10_000;
+    /// <summary>What the expansion cache may hold, in estimated bytes: clientIds can be chosen by callers whose roles allow any.</summary>
+    public const long CacheBytesLimit = 8L * 1024 * 1024;
     private readonly Dictionary<string, RolePolicy> _roles;
     private readonly ConcurrentDictionary<(string Roles, string ClientId), Capability> _expanded = new();
+    private long _expandedBytes;
 
     private PolicySet(Dictionary<string, RolePolicy> roles) => _roles = roles;
 
@@ -102,12 +104,15 @@ public sealed class PolicySet
             return capability;
         }
 
-        if (_expanded.Count >= MaxCachedCapabilities)
+        capability = Allowed(roles, clientId);
+        var bytes = 256 + (2L * (key.Item1.Length + clientId.Length + capability.ToJson().Length));
+        if (Interlocked.Add(ref _expandedBytes, bytes) > CacheBytesLimit)
         {
             _expanded.Clear();
+            Interlocked.Exchange(ref _expandedBytes, bytes);
         }
 
-        return _expanded.GetOrAdd(key, _ => Allowed(roles, clientId));
+        return _expanded.GetOrAdd(key, capability);
     }
 
     private sealed record RolePolicy(List<(string Channel, string[] Operations)> Grants, bool AllowAnyClientId);

@@ -14,7 +14,10 @@ public readonly record struct AccountStatus(bool Exists, string? SecurityStamp, 
 /// </summary>
 public sealed class AccountStatusCache(IServiceScopeFactory scopes, IOptions<SessionOptions> options) : IDisposable
 {
-    private readonly MemoryCache cache = new(new MemoryCacheOptions());
+    /// <summary>What the cache may hold, in estimated bytes.</summary>
+    public const long CacheBytesLimit = 8L * 1024 * 1024;
+
+    private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = CacheBytesLimit });
 
     public async ValueTask<AccountStatus> GetAsync(string userId, CancellationToken cancellationToken)
     {
@@ -32,7 +35,11 @@ public sealed class AccountStatusCache(IServiceScopeFactory scopes, IOptions<Ses
         status = row is null ? new AccountStatus(false, null, false) : new AccountStatus(true, row.SecurityStamp, row.IsDisabled);
         if (options.Value.AccountCheckInterval > TimeSpan.Zero)
         {
-            cache.Set(userId, status, options.Value.AccountCheckInterval);
+            cache.Set(userId, status, new MemoryCacheEntryOptions
+            {
+                AbsoluteExpirationRelativeToNow = options.Value.AccountCheckInterval,
+                Size = 128 + (2L * (userId.Length + (status.SecurityStamp?.Length ?? 0))),
+            });
         }
 
         return status;
