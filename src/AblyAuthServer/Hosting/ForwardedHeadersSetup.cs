@@ -16,7 +16,7 @@ public sealed class TrustedProxyOptions
     public string[] KnownNetworks { get; set; } = [];
 }
 
-public static class ForwardedHeadersSetup
+public static partial class ForwardedHeadersSetup
 {
     /// <summary>
     /// X-Forwarded-For and X-Forwarded-Proto, honoured only when the connection comes from a configured proxy
@@ -30,6 +30,8 @@ public static class ForwardedHeadersSetup
                 "ForwardedHeaders:KnownProxies (FORWARDEDHEADERS__KNOWNPROXIES__<n>) must list IP addresses, e.g. 10.0.0.2.")
             .Validate(o => o.KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)),
                 "ForwardedHeaders:KnownNetworks (FORWARDEDHEADERS__KNOWNNETWORKS__<n>) must list CIDR networks, e.g. 10.0.0.0/8.")
+            .Validate(o => !o.KnownNetworks.Any(n => System.Net.IPNetwork.TryParse(n, out var network) && network.PrefixLength == 0),
+                "ForwardedHeaders:KnownNetworks (FORWARDEDHEADERS__KNOWNNETWORKS__<n>) must not contain 0.0.0.0/0 or ::/0: that trusts every client to name its own address. List your proxies' networks.")
             .ValidateOnStart();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((forwarded, trusted) =>
@@ -55,7 +57,39 @@ public static class ForwardedHeadersSetup
         return services;
     }
 
-    public static IApplicationBuilder UseTrustedForwardedHeaders(this IApplicationBuilder app) => app.UseForwardedHeaders();
+    /// <summary>
+    /// Applies trusted proxies' headers, and warns once when X-Forwarded-For arrives from a peer that is not trusted: the
+    /// header is then ignored, and every client behind that proxy shares one address for the per-address login limit.
+    /// </summary>
+    public static IApplicationBuilder UseTrustedForwardedHeaders(this IApplicationBuilder app)
+    {
+        // With no proxy configured the framework's middleware checks no sender at all and believes every client's
+        // headers, so it runs only when there is someone to trust.
+        var trusted = app.ApplicationServices.GetRequiredService<IOptions<TrustedProxyOptions>>().Value;
+        if (trusted.KnownProxies.Length > 0 || trusted.KnownNetworks.Length > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ForwardedHeadersSetup).FullName!);
+        var warned = 0;
+        return app.Use((context, next) =>
+        {
+            // X-Original-For is set only when a trusted proxy's header was applied.
+            var headers = context.Request.Headers;
+            if (Volatile.Read(ref warned) == 0 && headers.ContainsKey(ForwardedHeadersDefaults.XForwardedForHeaderName)
+                && !headers.ContainsKey(ForwardedHeadersDefaults.XOriginalForHeaderName) && Interlocked.Exchange(ref warned, 1) == 0)
+            {
+                LogUntrustedProxy(logger, context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+            }
+
+            return next(context);
+        });
+    }
+
+    [LoggerMessage(EventId = 5000, Level = LogLevel.Warning,
+        Message = "A request from {Peer} carried X-Forwarded-For, but {Peer} is not a trusted proxy (ForwardedHeaders:KnownProxies, ForwardedHeaders:KnownNetworks). The header is ignored, so clients behind that proxy share its address for rate limits and logs. Logged once.")]
+    private static partial void LogUntrustedProxy(ILogger logger, string peer);
 
     // IPAddress.TryParse also accepts legacy forms such as "10.0.0" (= 10.0.0.0); a proxy list wants dotted quads.
     private static bool IsAddress(string text) =>

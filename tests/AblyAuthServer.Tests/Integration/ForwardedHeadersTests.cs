@@ -63,6 +63,60 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task X_Forwarded_For_From_An_Untrusted_Peer_Is_Reported_Once_Naming_The_Peer()
+    {
+        await using var factory = new AblyAuthServerFactory();
+        await factory.CreateUserAsync("alice", ["member"]);
+        using var proxied = factory.CreateClientFrom("192.0.2.77");
+        using var direct = factory.CreateClientFrom("192.0.2.78");
+
+        var plain = await LoginAsync(direct);
+        var warningsBefore = factory.Logs.Entries.Count(e => e.EventId.Id == 5000);
+        await LoginAsync(proxied, forwardedFor: "203.0.113.9");
+        await LoginAsync(proxied, forwardedFor: "203.0.113.10");
+
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        Assert.Equal(0, warningsBefore);
+        var warning = Assert.Single(factory.Logs.Entries, e => e.EventId.Id == 5000);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, warning.Level);
+        Assert.Contains("192.0.2.77", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("ForwardedHeaders:KnownProxies", warning.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("203.0.113.", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_No_Proxy_Configured_No_Client_Can_Choose_Its_Own_Address_Or_Scheme()
+    {
+        await using var factory = new AblyAuthServerFactory(new Dictionary<string, string?>
+        {
+            ["Sessions:CookieSecurePolicy"] = "SameAsRequest",
+            ["RateLimiting:Login:PerIp:PermitLimit"] = "1",
+            ["RateLimiting:Login:PerIp:Window"] = "00:10:00",
+        });
+        await factory.CreateUserAsync("alice", ["member"]);
+        using var client = factory.CreateClientFrom("192.0.2.60", "http://auth.example.com");
+
+        var first = await LoginAsync(client, forwardedFor: "203.0.113.7", proto: "https");
+        var second = await LoginAsync(client, forwardedFor: "203.0.113.8", proto: "https");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.DoesNotContain("secure", Assert.Single(first.Headers.GetValues("Set-Cookie")), StringComparison.OrdinalIgnoreCase);
+        await Problems.AssertProblemAsync(second, HttpStatusCode.TooManyRequests, "from this address");
+        Assert.Contains(factory.Logs.Entries, e => e.Message.Contains("from 192.0.2.60 to /auth/login", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task X_Forwarded_For_From_A_Trusted_Proxy_Is_Not_Reported()
+    {
+        using var client = _factory.CreateClientFrom(Proxy);
+
+        var response = await LoginAsync(client, forwardedFor: "198.51.100.1, 203.0.113.7");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain(_factory.Logs.Entries, e => e.EventId.Id == 5000);
+    }
+
+    [Fact]
     public async Task Ipv6_Clients_Share_One_Login_Budget_Per_64_Block()
     {
         using var first = _factory.CreateClientFrom("2001:db8:1:2::10");

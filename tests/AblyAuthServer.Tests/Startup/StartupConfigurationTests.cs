@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using AblyAuthServer.Accounts;
+using AblyAuthServer.Hosting;
 using AblyAuthServer.Policies;
 using AblyAuthServer.Sessions;
 using AblyAuthServer.Tests.Infrastructure;
@@ -44,6 +45,17 @@ public sealed class StartupConfigurationTests
         var failure = Assert.Single(error.Failures);
         Assert.StartsWith("Policies:Roles:broken:Capabilities:1", failure, StringComparison.Ordinal);
         Assert.Contains("unknown operation 'shout'", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0/0")]
+    [InlineData("::/0")]
+    public void Trusting_Every_Address_As_A_Proxy_Stops_Startup_Naming_The_Setting(string network)
+    {
+        var error = StartupFailure(new() { ["ForwardedHeaders:KnownNetworks:0"] = network });
+
+        Assert.StartsWith("ForwardedHeaders:KnownNetworks (FORWARDEDHEADERS__KNOWNNETWORKS__<n>) must not contain 0.0.0.0/0 or ::/0",
+            Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -245,7 +257,7 @@ public sealed class StartupConfigurationTests
             .AddInMemoryCollection(settings)
             .Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
-        services.AddPolicies().AddAccounts().AddSessions().AddTokens();
+        services.AddPolicies().AddAccounts().AddSessions().AddTokens().AddTrustedForwardedHeaders();
         return services.BuildServiceProvider();
     }
 
