@@ -3,11 +3,12 @@ using AblyAuthServer.Ably;
 
 namespace AblyAuthServer.Policies;
 
-/// <summary>Why a grant was refused: a malformed request (400) or a refusal by policy (403).</summary>
+/// <summary>Why a grant was refused: a malformed request (400), a credential about to end (401) or a refusal by policy (403).</summary>
 public enum GrantFailure
 {
     InvalidRequest,
     Forbidden,
+    CredentialExpiring,
 }
 
 /// <summary>A grant, or why there is none.</summary>
@@ -18,6 +19,8 @@ public readonly record struct GrantResult(TokenGrant? Grant, GrantFailure Failur
     public static GrantResult Invalid(string detail) => new(null, GrantFailure.InvalidRequest, detail);
 
     public static GrantResult Forbidden(string detail) => new(null, GrantFailure.Forbidden, detail);
+
+    public static GrantResult CredentialExpiring(string detail) => new(null, GrantFailure.CredentialExpiring, detail);
 }
 
 /// <summary>
@@ -28,12 +31,27 @@ public sealed class GrantResolver(PolicySet policies, TimeSpan defaultTtl, TimeS
 {
     public static readonly TimeSpan MinimumTtl = TimeSpan.FromSeconds(1);
 
-    /// <summary>Resolves the grant for <paramref name="account"/> asking for <paramref name="request"/>.</summary>
-    public GrantResult Resolve(AccountIdentity account, TokenParameters request)
+    /// <summary>
+    /// Resolves the grant for <paramref name="account"/> asking for <paramref name="request"/>. The TTL is the smallest of
+    /// the requested (or default) TTL, the maximum, and <paramref name="credentialLeft"/>, the time the caller's own
+    /// credential has left (null when it has no end of its own): a token never outlives what minted it.
+    /// </summary>
+    public GrantResult Resolve(AccountIdentity account, TokenParameters request, TimeSpan? credentialLeft = null)
     {
+        if (credentialLeft < MinimumTtl)
+        {
+            return GrantResult.CredentialExpiring("The credential ends in under a second: log in again, then ask for a new token.");
+        }
+
         if (!TryResolveTtl(request.Ttl, out var ttl, out var ttlError))
         {
             return GrantResult.Invalid(ttlError);
+        }
+
+        if (credentialLeft < ttl)
+        {
+            // Whole milliseconds, rounded down, so the token never ends after the credential.
+            ttl = TimeSpan.FromMilliseconds(Math.Floor(credentialLeft.Value.TotalMilliseconds));
         }
 
         // Accounts are checked when created; checked again here because a template must never be widened.

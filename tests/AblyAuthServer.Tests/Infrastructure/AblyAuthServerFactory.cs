@@ -27,6 +27,9 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
     public const string ApiKey = KeyName + ":" + Secret;
     public const string Password = "correct horse battery staple";
 
+    /// <summary>Settings under this prefix replace the test roles; <c>"Policies:Roles" = null</c> alone configures none.</summary>
+    public const string RolesSection = "Policies:Roles";
+
     /// <summary>A test-only request header: the connection's remote address, applied before any middleware.</summary>
     public const string RemoteIpHeader = "X-Test-Remote-Ip";
 
@@ -58,12 +61,44 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
             ["Accounts:ConnectionString"] = store.ConnectionString,
             ["Accounts:PasswordHashIterations"] = "10000",
             ["Sessions:AccountCheckInterval"] = "00:00:00",
+        };
+
+        // The roles these tests grant, configured as an operator would. A test that sets any Policies:Roles key gets exactly
+        // its own roles instead (and with only "Policies:Roles" = null, none at all: the example roles apply).
+        var ownRoles = settings?.Keys.Any(k => k.StartsWith(RolesSection, StringComparison.OrdinalIgnoreCase)) == true;
+        var roles = ownRoles ? [] : new Dictionary<string, string?>
+        {
+            ["Policies:Roles:member:Capabilities:0:Channel"] = "chat:*",
+            ["Policies:Roles:member:Capabilities:0:Operations:0"] = "publish",
+            ["Policies:Roles:member:Capabilities:0:Operations:1"] = "subscribe",
+            ["Policies:Roles:member:Capabilities:0:Operations:2"] = "presence",
+            ["Policies:Roles:member:Capabilities:0:Operations:3"] = "history",
+            ["Policies:Roles:member:Capabilities:1:Channel"] = "private:{clientId}",
+            ["Policies:Roles:member:Capabilities:1:Operations:0"] = "*",
+            ["Policies:Roles:viewer:Capabilities:0:Channel"] = "chat:*",
+            ["Policies:Roles:viewer:Capabilities:0:Operations:0"] = "subscribe",
+            ["Policies:Roles:viewer:Capabilities:0:Operations:1"] = "history",
+            ["Policies:Roles:service:AllowAnyClientId"] = "true",
+            ["Policies:Roles:service:Capabilities:0:Channel"] = "*",
+            ["Policies:Roles:service:Capabilities:0:Operations:0"] = "*",
             ["Policies:Roles:templated:Capabilities:0:Channel"] = "user:{clientId}:inbox",
             ["Policies:Roles:templated:Capabilities:0:Operations:0"] = "subscribe",
+        };
+        foreach (var (key, value) in roles)
+        {
+            _settings[key] = value;
+        }
+
+        foreach (var (key, value) in new Dictionary<string, string?>
+        {
             ["RateLimiting:Login:PerIp:PermitLimit"] = "100000",
             ["RateLimiting:Login:PerUsername:PermitLimit"] = "100000",
             ["RateLimiting:Tokens:PerUser:PermitLimit"] = "100000",
-        };
+        })
+        {
+            _settings[key] = value;
+        }
+
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
