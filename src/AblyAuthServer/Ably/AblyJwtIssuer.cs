@@ -18,8 +18,10 @@ public sealed class AblyJwtIssuer(AblyKey key, TimeProvider timeProvider)
     /// <summary>Creates the compact JWT for <paramref name="grant"/>, issued now.</summary>
     public string Issue(TokenGrant grant)
     {
-        var issuedAt = timeProvider.GetUtcNow().ToUnixTimeSeconds();
-        var expires = issuedAt + (long)Math.Ceiling(grant.Ttl.TotalSeconds);
+        var now = timeProvider.GetUtcNow();
+        var issuedAt = now.ToUnixTimeSeconds();
+        // The expiry instant rounded down to whole seconds, so a TTL capped at a credential's end never passes it.
+        var expires = (now + grant.Ttl).ToUnixTimeSeconds();
         return Handler.CreateToken(Payload(grant, issuedAt, expires), key.SigningCredentials);
     }
 

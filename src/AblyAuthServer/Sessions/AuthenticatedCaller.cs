@@ -10,7 +10,8 @@ namespace AblyAuthServer.Sessions;
 /// <param name="Account">The account's identity.</param>
 /// <param name="Session">The session ticket, or null for Basic credentials.</param>
 /// <param name="IsDisabled">The account was disabled after the session began.</param>
-public sealed record AuthenticatedCaller(AccountIdentity Account, SessionTicket? Session, bool IsDisabled)
+/// <param name="CredentialExpiresAt">When the credential itself stops being valid (a session's end), or null for one with no end of its own (Basic); no token outlives it.</param>
+public sealed record AuthenticatedCaller(AccountIdentity Account, SessionTicket? Session, bool IsDisabled, DateTimeOffset? CredentialExpiresAt)
 {
     public const string ClientIdClaim = "client_id";
     public const string DisabledClaim = "account_disabled";

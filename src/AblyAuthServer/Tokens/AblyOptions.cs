@@ -19,8 +19,11 @@ public sealed class AblyOptions
     /// <summary>TTL when the request names none.</summary>
     public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Requested TTLs above this are clamped to it; at most 24 hours.</summary>
-    public TimeSpan MaxTtl { get; set; } = AblyMaxTtl;
+    /// <summary>
+    /// Requested TTLs above this are clamped to it; at most 24 hours. One hour by default: a token outlives the logout,
+    /// disabling or theft of the credential that minted it by at most this long, and the SDKs renew tokens on their own.
+    /// </summary>
+    public TimeSpan MaxTtl { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>JWTs travel in HTTP headers; larger ones are refused in favour of a TokenRequest.</summary>
     [Range(512, 128 * 1024)]

@@ -102,6 +102,7 @@ public static partial class TokenEndpoints
     private static async Task<(AuthenticatedCaller? Caller, TokenGrant? Grant, ProblemHttpResult? Problem)> ResolveAsync(
         HttpContext context, GrantResolver grants, CancellationToken cancellationToken)
     {
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
         var caller = context.Features.GetRequiredFeature<AuthenticatedCaller>();
         var (parameters, problem) = await ReadParametersAsync(context.Request, cancellationToken);
         if (problem is not null)
@@ -110,10 +111,15 @@ public static partial class TokenEndpoints
             return (caller, null, problem);
         }
 
-        var result = grants.Resolve(caller.Account, parameters!);
+        var result = grants.Resolve(caller.Account, parameters!, caller.CredentialExpiresAt - time.GetUtcNow());
         if (result.Grant is null)
         {
-            var status = result.Failure == GrantFailure.Forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest;
+            var status = result.Failure switch
+            {
+                GrantFailure.Forbidden => StatusCodes.Status403Forbidden,
+                GrantFailure.CredentialExpiring => StatusCodes.Status401Unauthorized,
+                _ => StatusCodes.Status400BadRequest,
+            };
             return (caller, null, Refuse(context, status, result.Detail));
         }
 

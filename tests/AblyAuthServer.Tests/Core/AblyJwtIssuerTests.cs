@@ -85,7 +85,7 @@ public sealed class AblyJwtIssuerTests
     }
 
     [Fact]
-    public void Fractional_Second_Ttl_Rounds_Expiry_Up()
+    public void A_Fractional_Second_Ttl_Ends_At_The_Last_Whole_Second_Before_Its_Expiry_Instant()
     {
         // Arrange
         var issuer = new AblyJwtIssuer(DocsKey, new FakeTimeProvider(Now));
@@ -94,7 +94,7 @@ public sealed class AblyJwtIssuerTests
         var token = issuer.Issue(Grant("alice", """{"chat:*":["subscribe"]}""", TimeSpan.FromMilliseconds(1500)));
 
         // Assert
-        Assert.Equal((1700000000L, 1700000002L), IatAndExp(token));
+        Assert.Equal((1700000000L, 1700000001L), IatAndExp(token));
     }
 
     [Fact]
