@@ -53,11 +53,12 @@ return await StartupGuard.RunGuardedAsync(async () =>
     app.UseStatusCodePages();
     app.UseSecurityHeaders();
     app.UseRouting();
+    // Before authentication: waiting for a password check (Basic) is bounded by the request timeout too.
+    app.UseRequestTimeouts();
     app.UseCors();
     app.UseAuthentication();
     app.UseAuthorization();
     app.UseRateLimits();
-    app.UseRequestTimeouts();
 
     app.MapOpenApiDocument();
     app.MapHealth();

@@ -1,4 +1,5 @@
 using AblyAuthServer.Policies;
+using AblyAuthServer.Throttling;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -8,7 +9,7 @@ namespace AblyAuthServer.Accounts;
 public sealed record AccountSummary(string UserName, string ClientId, IReadOnlyList<string> Roles, bool IsDisabled, bool IsLockedOut);
 
 /// <summary>Operator actions on accounts (the <c>users</c> CLI); each returns an error message or null.</summary>
-public sealed class AccountAdministration(UserManager<AccountUser> users, RoleManager<IdentityRole> roles, PolicySet policies)
+public sealed class AccountAdministration(UserManager<AccountUser> users, RoleManager<IdentityRole> roles, PolicySet policies, AccountLockout lockout)
 {
     public async Task<string?> AddAsync(string userName, string password, IReadOnlyCollection<string> roleNames, string? clientId)
     {
@@ -52,11 +53,12 @@ public sealed class AccountAdministration(UserManager<AccountUser> users, RoleMa
     public async Task<IReadOnlyList<AccountSummary>> ListAsync()
     {
         var all = await users.Users.OrderBy(u => u.UserName).ToListAsync();
+        var locked = await lockout.LockedOutAsync([.. all.Select(u => u.NormalizedUserName!)], CancellationToken.None);
         var summaries = new List<AccountSummary>(all.Count);
         foreach (var user in all)
         {
             summaries.Add(new AccountSummary(
-                user.UserName!, user.EffectiveClientId, [.. (await users.GetRolesAsync(user)).Order(StringComparer.Ordinal)], user.IsDisabled, await users.IsLockedOutAsync(user)));
+                user.UserName!, user.EffectiveClientId, [.. (await users.GetRolesAsync(user)).Order(StringComparer.Ordinal)], user.IsDisabled, locked.Contains(user.NormalizedUserName!)));
         }
 
         return summaries;
@@ -88,14 +90,18 @@ public sealed class AccountAdministration(UserManager<AccountUser> users, RoleMa
             return Describe(added);
         }
 
-        await users.SetLockoutEndDateAsync(user, null);
-        return Describe(await users.ResetAccessFailedCountAsync(user));
+        await lockout.ClearAsync(user.NormalizedUserName!, CancellationToken.None);
+        return null;
     });
 
+    /// <summary>
+    /// Disabling also ends every session (new security stamp), so that enabling the account later does not revive them;
+    /// while it is disabled, those sessions are still recognised and refused with 403, so SDKs stop asking.
+    /// </summary>
     public Task<string?> SetDisabledAsync(string userName, bool disabled) => WithUser(userName, async user =>
     {
         user.IsDisabled = disabled;
-        return Describe(await users.UpdateAsync(user));
+        return Describe(disabled ? await users.UpdateSecurityStampAsync(user) : await users.UpdateAsync(user));
     });
 
     private async Task<string?> WithUser(string userName, Func<AccountUser, Task<string?>> action) =>

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -91,6 +93,63 @@ public static class AccountStore
         AccountStoreProvider.Postgres => new PostgresAccountsDbContext(Quiet(services.GetRequiredService<DbContextOptions<PostgresAccountsDbContext>>())),
         _ => new SqliteAccountsDbContext(Quiet(services.GetRequiredService<DbContextOptions<SqliteAccountsDbContext>>())),
     };
+
+    /// <summary>
+    /// Applies pending migrations. On PostgreSQL, replicas starting together take turns under an advisory lock: EF's own
+    /// migration lock is released with each migration's transaction, so a second replica could otherwise start applying
+    /// a migration the first one is applying.
+    /// </summary>
+    internal static async Task MigrateAsync(AccountsDbContext db, CancellationToken cancellationToken)
+    {
+        if (db is not PostgresAccountsDbContext)
+        {
+            await MigrateIfPendingAsync(db, cancellationToken);
+            return;
+        }
+
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (!await creator.ExistsAsync(cancellationToken))
+        {
+            try
+            {
+                await creator.CreateAsync(cancellationToken);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            {
+                // Another replica created it first.
+            }
+        }
+
+        await using var connection = new NpgsqlConnection(db.Database.GetConnectionString());
+        await connection.OpenAsync(cancellationToken);
+        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({MigrationLockKey})", connection))
+        {
+            await take.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        try
+        {
+            await MigrateIfPendingAsync(db, cancellationToken);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({MigrationLockKey})", connection);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+
+    // "AblyAuth" in ASCII: one advisory lock key of this app's own.
+    private const long MigrationLockKey = 0x41626C7941757468;
+
+    // Migrate re-validates the whole model on every start; asking for pending migrations first saves that when the
+    // schema is current (start to ready).
+    private static async Task MigrateIfPendingAsync(AccountsDbContext db, CancellationToken cancellationToken)
+    {
+        if ((await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+    }
 
     private static DbContextOptions<T> Quiet<T>(DbContextOptions<T> options)
         where T : DbContext =>

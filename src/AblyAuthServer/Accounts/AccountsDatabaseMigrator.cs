@@ -1,6 +1,5 @@
 using System.Data.Common;
 using AblyAuthServer.Hosting;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace AblyAuthServer.Accounts;
@@ -26,13 +25,7 @@ internal sealed class AccountsDatabaseMigrator(IServiceScopeFactory scopes, IOpt
         {
             AccountStore.PrepareDatabase(scope.ServiceProvider.GetRequiredService<IOptions<AccountsOptions>>().Value);
             await using var db = AccountStore.CreateMigrationContext(scope.ServiceProvider);
-
-            // Migrate re-validates the whole model on every start; asking for pending migrations first saves that
-            // when the schema is current (bench/RESULTS.md, start to ready).
-            if ((await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
-            {
-                await db.Database.MigrateAsync(cancellationToken);
-            }
+            await AccountStore.MigrateAsync(db, cancellationToken);
         }
         catch (Exception e) when (e is DbException or IOException or UnauthorizedAccessException)
         {

@@ -11,6 +11,10 @@ namespace AblyAuthServer.Accounts;
 public abstract class AccountsDbContext(DbContextOptions options)
     : IdentityDbContext<AccountUser, IdentityRole, string>(options)
 {
+    public DbSet<LoginFailure> LoginFailures => Set<LoginFailure>();
+
+    public DbSet<EndedSession> EndedSessions => Set<EndedSession>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -18,6 +22,20 @@ public abstract class AccountsDbContext(DbContextOptions options)
         {
             user.Property(u => u.ClientId).HasMaxLength(128);
             user.Property(u => u.IsDisabled).HasDefaultValue(false);
+        });
+        builder.Entity<LoginFailure>(failure =>
+        {
+            failure.ToTable("LoginFailures");
+            failure.HasKey(f => f.NormalizedUserName);
+            failure.Property(f => f.NormalizedUserName).HasMaxLength(LoginFailure.MaxNameLength);
+            failure.HasIndex(f => f.LastFailureAt);
+        });
+        builder.Entity<EndedSession>(session =>
+        {
+            session.ToTable("EndedSessions");
+            session.HasKey(s => s.SessionId);
+            session.Property(s => s.SessionId).HasMaxLength(EndedSession.MaxIdLength);
+            session.HasIndex(s => s.ExpiresAt);
         });
     }
 }

@@ -1,4 +1,5 @@
 using AblyAuthServer.Policies;
+using AblyAuthServer.Throttling;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,7 @@ public static class AccountsEndpoints
             .BindConfiguration(AccountsOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(o => o.LockoutDuration > TimeSpan.Zero, "Accounts:LockoutDuration (ACCOUNTS__LOCKOUTDURATION) must be positive.")
+            .Validate(o => o.FailureWindow > TimeSpan.Zero, "Accounts:FailureWindow (ACCOUNTS__FAILUREWINDOW) must be positive.")
             .Validate(o => o.Provider != AccountStoreProvider.Sqlite || AccountStore.IsValidSqlite(o.ConnectionString), AccountStore.SqliteConnectionStringError)
             .Validate(o => o.Provider != AccountStoreProvider.Postgres || AccountStore.IsValidPostgres(o.ConnectionString), AccountStore.PostgresConnectionStringError)
             .ValidateOnStart();
@@ -34,15 +36,14 @@ public static class AccountsEndpoints
             {
                 identity.User.RequireUniqueEmail = false;
                 identity.User.AllowedUserNameCharacters += "+";
-                identity.Lockout.AllowedForNewUsers = true;
+                // Lockout is counted per user name by AccountLockout, for names with and without an account alike.
+                identity.Lockout.AllowedForNewUsers = false;
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<AccountsDbContext>();
 
         services.AddOptions<IdentityOptions>().Configure<IOptions<AccountsOptions>>((identity, accounts) =>
         {
-            identity.Lockout.MaxFailedAccessAttempts = accounts.Value.MaxFailedAccessAttempts;
-            identity.Lockout.DefaultLockoutTimeSpan = accounts.Value.LockoutDuration;
             identity.Password.RequiredLength = accounts.Value.MinimumPasswordLength;
             identity.Password.RequireDigit = false;
             identity.Password.RequireLowercase = false;
@@ -54,11 +55,13 @@ public static class AccountsEndpoints
             hasher.IterationCount = accounts.Value.PasswordHashIterations);
 
         services.AddMemoryCache();
-        services.AddSingleton<UnknownUserThrottle>();
+        services.AddScoped<AccountLockout>();
         services.AddSingleton<PasswordCheckGate>();
+        services.AddSingleton<DummyPasswordHash>();
         services.AddScoped<CredentialVerifier>();
         services.AddScoped<AccountAdministration>();
         services.AddHostedService<AccountsDatabaseMigrator>();
+        services.AddHostedService<AccountStoreHousekeeping>();
         return services;
     }
 }

@@ -28,6 +28,9 @@ public sealed class AccountsOptions
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>A name's failure count is forgotten after this long without failures (existing names and unknown ones alike).</summary>
+    public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>PBKDF2 (HMAC-SHA512) iterations of Identity's password hasher; its default is 100,000.</summary>
     [Range(10_000, 10_000_000)]
     public int PasswordHashIterations { get; set; } = 100_000;

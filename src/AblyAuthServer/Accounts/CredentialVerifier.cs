@@ -1,5 +1,6 @@
 using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.Policies;
+using AblyAuthServer.Throttling;
 using Microsoft.AspNetCore.Identity;
 
 namespace AblyAuthServer.Accounts;
@@ -18,115 +19,92 @@ public enum CredentialOutcome
 public readonly record struct CredentialResult(CredentialOutcome Outcome, AccountUser? User, TimeSpan RetryAfter);
 
 /// <summary>
-/// Checks a user name and password with Identity's hasher and lockout. Unknown, disabled and wrong-password
-/// attempts cost one hash each and look the same from outside.
+/// Checks a user name and password with Identity's hasher and the account store's lockout (<see cref="AccountLockout"/>).
+/// Unknown names, disabled accounts and wrong passwords each cost one lookup, one hash and one failure count, and are
+/// answered alike, so neither the answer nor its timing tells which names exist.
 /// </summary>
-public sealed class CredentialVerifier
+public sealed class CredentialVerifier(
+    UserManager<AccountUser> users,
+    IPasswordHasher<AccountUser> hasher,
+    AccountLockout lockout,
+    AuthMetrics metrics,
+    PasswordCheckGate gate,
+    DummyPasswordHash dummy)
 {
-    private static readonly AccountUser DummyUser = new() { UserName = "unknown" };
-    private static string? _dummyHash;
-
-    private readonly UserManager<AccountUser> _users;
-    private readonly IPasswordHasher<AccountUser> _hasher;
-    private readonly UnknownUserThrottle _unknownUsers;
-    private readonly AuthMetrics _metrics;
-    private readonly PasswordCheckGate _gate;
-
-    public CredentialVerifier(UserManager<AccountUser> users, IPasswordHasher<AccountUser> hasher, UnknownUserThrottle unknownUsers, AuthMetrics metrics, PasswordCheckGate gate)
-    {
-        _gate = gate;
-        _users = users;
-        _hasher = hasher;
-        _unknownUsers = unknownUsers;
-        _metrics = metrics;
-    }
-
     /// <summary>The Ably identity a verified account acts as: its clientId and its roles.</summary>
     public async Task<AccountIdentity> IdentityOfAsync(AccountUser user) =>
-        new(user.Id, user.UserName!, user.EffectiveClientId, [.. await _users.GetRolesAsync(user)]);
+        new(user.Id, user.UserName!, user.EffectiveClientId, [.. await users.GetRolesAsync(user)]);
 
+    /// <summary>
+    /// Waits for a hashing slot (bounded by <paramref name="cancellationToken"/>, which carries the request timeout),
+    /// then checks the password.
+    /// </summary>
     public async Task<CredentialResult> VerifyAsync(string userName, string password, CancellationToken cancellationToken = default)
     {
-        using var lease = await _gate.EnterAsync(cancellationToken);
+        using var lease = await gate.EnterAsync(cancellationToken);
         if (!lease.IsAcquired)
         {
             return new CredentialResult(CredentialOutcome.Busy, null, TimeSpan.FromSeconds(1));
         }
 
-        var result = await CheckAsync(userName, password);
+        var result = await CheckAsync(userName, password, cancellationToken);
         if (result.Outcome != CredentialOutcome.Succeeded)
         {
-            _metrics.LoginFailed(lockedOut: result.Outcome == CredentialOutcome.LockedOut);
+            metrics.LoginFailed(lockedOut: result.Outcome == CredentialOutcome.LockedOut);
         }
 
         return result;
     }
 
-    private async Task<CredentialResult> CheckAsync(string userName, string password)
+    private async Task<CredentialResult> CheckAsync(string userName, string password, CancellationToken cancellationToken)
     {
-        var user = await _users.FindByNameAsync(userName);
-        if (user is null)
-        {
-            return await VerifyUnknownAsync(userName, password);
-        }
-
-        if (await _users.IsLockedOutAsync(user))
-        {
-            return LockedOut(user.LockoutEnd);
-        }
-
-        if (!await _users.CheckPasswordAsync(user, password))
-        {
-            await _users.AccessFailedAsync(user);
-            if (await _users.IsLockedOutAsync(user))
-            {
-                _metrics.LockedOut();
-                return LockedOut(user.LockoutEnd);
-            }
-
-            return Invalid;
-        }
-
-        if (user.IsDisabled)
-        {
-            return Invalid;
-        }
-
-        if (user.AccessFailedCount > 0)
-        {
-            await _users.ResetAccessFailedCountAsync(user);
-        }
-
-        return new CredentialResult(CredentialOutcome.Succeeded, user, TimeSpan.Zero);
-    }
-
-    private static CredentialResult Invalid => new(CredentialOutcome.Invalid, null, TimeSpan.Zero);
-
-    private async Task<CredentialResult> VerifyUnknownAsync(string userName, string password)
-    {
-        var normalized = _users.NormalizeName(userName) ?? userName;
-        if (await _unknownUsers.LockedOutForAsync(normalized) is { } left)
+        var normalized = users.NormalizeName(userName) ?? userName;
+        var user = await users.FindByNameAsync(userName);
+        if (await lockout.LockedOutForAsync(normalized, cancellationToken) is { } left)
         {
             return new CredentialResult(CredentialOutcome.LockedOut, null, left);
         }
 
-        // Same cost as a real check, so timing does not tell which user names exist.
-        _dummyHash ??= _hasher.HashPassword(DummyUser, Guid.NewGuid().ToString("N"));
-        _hasher.VerifyHashedPassword(DummyUser, _dummyHash, password);
-        if (await _unknownUsers.RecordFailureAsync(normalized) is { } lockout)
+        bool valid;
+        if (user is null)
         {
-            _metrics.LockedOut();
-            return new CredentialResult(CredentialOutcome.LockedOut, null, lockout);
+            HashDummy(password);
+            valid = false;
+        }
+        else
+        {
+            // A disabled account with the right password is answered like a wrong one, and counts as a failure like one.
+            valid = await users.CheckPasswordAsync(user, password) && !user.IsDisabled;
         }
 
-        return Invalid;
+        if (!valid)
+        {
+            if (await lockout.RecordFailureAsync(normalized, cancellationToken) is { } lockedOut)
+            {
+                metrics.LockedOut();
+                return new CredentialResult(CredentialOutcome.LockedOut, null, lockedOut);
+            }
+
+            return new CredentialResult(CredentialOutcome.Invalid, null, TimeSpan.Zero);
+        }
+
+        await lockout.ClearAsync(normalized, cancellationToken);
+        return new CredentialResult(CredentialOutcome.Succeeded, user, TimeSpan.Zero);
     }
 
-    // Identity computes LockoutEnd from the system clock (it takes no TimeProvider), so the remainder must too.
-    private static CredentialResult LockedOut(DateTimeOffset? lockoutEnd)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var left = (lockoutEnd ?? now) - now;
-        return new CredentialResult(CredentialOutcome.LockedOut, null, left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1));
-    }
+    // Same cost as checking a real password, so timing does not tell which user names exist.
+    private void HashDummy(string password) => hasher.VerifyHashedPassword(DummyPasswordHash.User, dummy.Hash(hasher), password);
+}
+
+/// <summary>
+/// A hash of a random password made once per host with the host's own hasher settings, so checking a name that does
+/// not exist costs what checking a real account's password costs.
+/// </summary>
+public sealed class DummyPasswordHash
+{
+    internal static readonly AccountUser User = new() { UserName = "unknown" };
+    private string? _hash;
+
+    public string Hash(IPasswordHasher<AccountUser> hasher) =>
+        _hash ??= hasher.HashPassword(User, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
 }

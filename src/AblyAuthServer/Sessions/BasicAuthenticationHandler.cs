@@ -2,23 +2,27 @@ using System.Text;
 using System.Text.Encodings.Web;
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Hosting;
+using AblyAuthServer.Throttling;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace AblyAuthServer.Sessions;
 
 /// <summary>
-/// <c>Authorization: Basic</c> with the account's user name and password, checked like a login (hash, lockout)
-/// on every request; for clients that cannot keep a session.
+/// <c>Authorization: Basic</c> with the account's user name and password, checked like a login (hash, lockout) on
+/// every request; for clients that cannot keep a session. It runs only for endpoints that ask for a caller, and within
+/// the credential-guessing limits of login: a wrong password counts against the address and the name, and while either
+/// is over its limit the request is refused before any hash is computed.
 /// </summary>
 internal sealed class BasicAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    CredentialVerifier credentials)
+    CredentialVerifier credentials,
+    CredentialGuessingLimits limits)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    private const string LockoutKey = "AblyAuthServer.BasicLockout";
+    private const string RefusalKey = "AblyAuthServer.BasicRefusal";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -27,26 +31,40 @@ internal sealed class BasicAuthenticationHandler(
             return AuthenticateResult.Fail("The Basic credentials are malformed.");
         }
 
+        if (userName.Length > SessionEndpoints.MaxUserNameLength || password.Length > SessionEndpoints.MaxPasswordLength)
+        {
+            Context.Items[RefusalKey] = new LimitRefusal(StatusCodes.Status400BadRequest, SessionEndpoints.TooLongDetail, TimeSpan.Zero);
+            return AuthenticateResult.Fail("The Basic credentials are too long.");
+        }
+
+        if (await limits.CheckAsync(Context, userName) is { } limited)
+        {
+            Context.Items[RefusalKey] = limited;
+            return AuthenticateResult.Fail("Over a credential-guessing limit.");
+        }
+
         var result = await credentials.VerifyAsync(userName, password, Context.RequestAborted);
         switch (result.Outcome)
         {
             case CredentialOutcome.Succeeded:
-                var caller = new AuthenticatedCaller(await credentials.IdentityOfAsync(result.User!), null, IsDisabled: false);
+                var caller = new AuthenticatedCaller(await credentials.IdentityOfAsync(result.User!), null, IsDisabled: false, CredentialExpiresAt: null);
                 Context.Features.Set(caller);
                 return AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(Scheme.Name), Scheme.Name));
             case CredentialOutcome.LockedOut or CredentialOutcome.Busy:
-                Context.Items[LockoutKey] = result;
+                Response.Headers.RetryAfter = ProblemResponses.RetryAfterSeconds(result.RetryAfter);
+                Context.Items[RefusalKey] = new LimitRefusal(StatusCodes.Status429TooManyRequests, AuthProblems.TooManyDetail(result.Outcome), result.RetryAfter);
                 return AuthenticateResult.Fail("Locked out or busy.");
             default:
+                await limits.RecordFailureAsync(Context, userName);
                 return AuthenticateResult.Fail(AuthProblems.InvalidCredentials);
         }
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        if (Context.Items[LockoutKey] is CredentialResult refused)
+        if (Context.Items[RefusalKey] is LimitRefusal refused)
         {
-            return AuthSchemes.TooManyAsync(Context, refused);
+            return AuthProblems.WriteAsync(Context, refused.Status, refused.Detail);
         }
 
         Response.Headers.WWWAuthenticate = $"Basic realm=\"{AuthSchemes.Realm}\", charset=\"UTF-8\"";
@@ -95,9 +113,4 @@ public static class AuthSchemes
             disabled ? AuthProblems.AccountDisabled : "This account may not perform this action.");
     }
 
-    internal static Task TooManyAsync(HttpContext context, CredentialResult refused)
-    {
-        context.Response.Headers.RetryAfter = ProblemResponses.RetryAfterSeconds(refused.RetryAfter);
-        return AuthProblems.WriteAsync(context, StatusCodes.Status429TooManyRequests, AuthProblems.TooManyDetail(refused.Outcome));
-    }
 }

@@ -22,7 +22,9 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
 {
     internal const string KeyPrefix = SharedRedis.KeyPrefix + "revoked:";
     internal static readonly RedisChannel Channel = RedisChannel.Literal(SharedRedis.KeyPrefix + "revoked");
-    private const int MaxKeysLoaded = 1_000_000;
+
+    // DateTimeOffset's range in Unix milliseconds; a value outside it is not one this app wrote.
+    private static readonly long MaxExpiry = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
     // The replica's own copy of the shared list: token requests check it without a Redis call.
     private readonly InMemoryRevokedSessions _revoked;
@@ -42,11 +44,12 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
     private long _downSince = Stopwatch.GetTimestamp();
     private volatile bool _loaded;
 
-    public RedisRevokedSessions(SharedRedis redis, TimeProvider time, IOptions<RedisOptions> options, ILogger<RedisRevokedSessions> logger)
+    public RedisRevokedSessions(
+        SharedRedis redis, InMemoryRevokedSessions revoked, TimeProvider time, IOptions<RedisOptions> options, ILogger<RedisRevokedSessions> logger)
     {
         _redis = redis;
         _time = time;
-        _revoked = new InMemoryRevokedSessions(time);
+        _revoked = revoked;
         _options = options;
         _logger = logger;
     }
@@ -57,6 +60,11 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
     {
         get
         {
+            if (!_revoked.IsUpToDate)
+            {
+                return false;
+            }
+
             var since = Interlocked.Read(ref _downSince);
             return since == 0 || (_loaded && Stopwatch.GetElapsedTime(since) <= _options.Value.RevocationFeedGrace);
         }
@@ -64,7 +72,8 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
 
     public async Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        Add(sessionId, expiresAt);
+        // Durable first (and in this replica's memory): what Redis adds is that other replicas hear of it at once.
+        await _revoked.RevokeAsync(sessionId, expiresAt, cancellationToken);
         var left = expiresAt - _time.GetUtcNow();
         if (left <= TimeSpan.Zero)
         {
@@ -223,17 +232,13 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
             foreach (var server in _redis.Connection.GetServers().Where(s => s.IsConnected && !s.IsReplica))
             {
                 var batch = new List<RedisKey>(1000);
+                // Every key, always: a reload that stopped early must not count as current.
                 await foreach (var key in server.KeysAsync(db.Database, KeyPrefix + "*", pageSize: 1000))
                 {
                     batch.Add(key);
                     if (batch.Count == 1000)
                     {
                         loaded += await LoadAsync(db, batch);
-                    }
-
-                    if (loaded >= MaxKeysLoaded)
-                    {
-                        break;
                     }
                 }
 
@@ -271,9 +276,9 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
         var values = await db.StringGetAsync([.. keys]);
         for (var i = 0; i < keys.Count; i++)
         {
-            if (values[i].HasValue && long.TryParse(values[i].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+            if (values[i].HasValue && TryParseExpiry(values[i].ToString(), out var expiresAt))
             {
-                Add(((string)keys[i]!)[KeyPrefix.Length..], DateTimeOffset.FromUnixTimeMilliseconds(ms));
+                Add(((string)keys[i]!)[KeyPrefix.Length..], expiresAt);
             }
         }
 
@@ -286,10 +291,23 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
     {
         var text = message.ToString();
         var space = text.IndexOf(' ', StringComparison.Ordinal);
-        if (space > 0 && long.TryParse(text.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+        if (space > 0 && TryParseExpiry(text[(space + 1)..], out var expiresAt))
         {
-            Add(text[..space], DateTimeOffset.FromUnixTimeMilliseconds(ms));
+            Add(text[..space], expiresAt);
         }
+    }
+
+    // Anything else in a key or message this app did not write is skipped, never allowed to stop a reload.
+    private static bool TryParseExpiry(string text, out DateTimeOffset expiresAt)
+    {
+        expiresAt = default;
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) || ms > MaxExpiry)
+        {
+            return false;
+        }
+
+        expiresAt = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        return true;
     }
 
     private void Add(string sessionId, DateTimeOffset expiresAt) => _revoked.Add(sessionId, expiresAt);

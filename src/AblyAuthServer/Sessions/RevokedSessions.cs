@@ -13,20 +13,53 @@ public interface IRevokedSessions
     Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 }
 
-/// <summary>The single-process list: entries are kept only until the session would have expired anyway.</summary>
-internal sealed class InMemoryRevokedSessions(TimeProvider time) : IRevokedSessions
+/// <summary>The logout could not be written to the account store: it holds on this process only, until a restart.</summary>
+public sealed class LogoutNotRecordedException(Exception inner)
+    : Exception("The logout was not recorded in the account store.", inner);
+
+/// <summary>
+/// The list token requests check, in memory; every logout is also written to the account store
+/// (<see cref="EndedSessionStore"/>), and <see cref="LogoutListLoader"/> fills the list from there at startup.
+/// Entries are kept only until the session would have expired anyway.
+/// </summary>
+internal sealed class InMemoryRevokedSessions(TimeProvider time, EndedSessionStore store) : IRevokedSessions
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _revoked = new(StringComparer.Ordinal);
     private int _revocations;
+    private volatile bool _loaded;
 
     public bool IsRevoked(string sessionId) => !_revoked.IsEmpty && _revoked.ContainsKey(sessionId);
 
-    public bool IsUpToDate => true;
+    /// <summary>False until the durable list has been loaded: before that, a logged-out session could pass.</summary>
+    public bool IsUpToDate => _loaded;
 
-    public Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         Add(sessionId, expiresAt);
-        return Task.CompletedTask;
+        if (expiresAt <= time.GetUtcNow())
+        {
+            return;
+        }
+
+        try
+        {
+            await store.RecordAsync(sessionId, expiresAt, cancellationToken);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        {
+            throw new LogoutNotRecordedException(e);
+        }
+    }
+
+    /// <summary>Adds the durable list's entries and lets sessions be vouched for from now on.</summary>
+    public void Load(IEnumerable<(string SessionId, DateTimeOffset ExpiresAt)> ended)
+    {
+        foreach (var (id, expiresAt) in ended)
+        {
+            Add(id, expiresAt);
+        }
+
+        _loaded = true;
     }
 
     /// <summary>Records a logout; every 256th also drops the entries whose sessions have expired since.</summary>

@@ -49,12 +49,14 @@ internal sealed class SessionAuthenticationHandler(
         }
 
         var account = await accounts.GetAsync(ticket.Account.UserId, Context.RequestAborted);
-        if (!account.Exists || !string.Equals(account.SecurityStamp, ticket.SecurityStamp, StringComparison.Ordinal))
+        // A disabled account's sessions are still recognised, so they get 403 (SDKs stop) rather than 401 (SDKs retry);
+        // disabling changed the stamp, so once the account is enabled again they get 401 (log in again).
+        if (!account.Exists || (!account.IsDisabled && !string.Equals(account.SecurityStamp, ticket.SecurityStamp, StringComparison.Ordinal)))
         {
             return AuthenticateResult.Fail("The account has changed since the session began.");
         }
 
-        var caller = new AuthenticatedCaller(ticket.Account, ticket, account.IsDisabled);
+        var caller = new AuthenticatedCaller(ticket.Account, ticket, account.IsDisabled, ticket.ExpiresAt);
         Context.Features.Set(caller);
         return AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(Scheme.Name), Scheme.Name));
     }

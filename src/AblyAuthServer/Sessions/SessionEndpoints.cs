@@ -2,6 +2,7 @@ using AblyAuthServer.Accounts;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.Hosting.RateLimiting;
 using AblyAuthServer.Hosting.Redis;
+using AblyAuthServer.Throttling;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -38,8 +39,11 @@ public static class SessionEndpoints
 {
     public const string IssueTokensPolicy = "IssueTokens";
     public const string SessionPolicy = "Session";
-    private const int MaxUserNameLength = 256;
-    private const int MaxPasswordLength = 1024;
+    public const int MaxUserNameLength = 256;
+    public const int MaxPasswordLength = 1024;
+
+    /// <summary>The refusal for credentials over the length caps, which are refused before any hash is computed.</summary>
+    public static readonly string TooLongDetail = $"'username' is limited to {MaxUserNameLength} characters and 'password' to {MaxPasswordLength}.";
 
     /// <summary>Sessions, the authentication schemes (session cookie, Bearer session token, Basic) and their policies.</summary>
     public static IServiceCollection AddSessions(this IServiceCollection services)
@@ -57,14 +61,18 @@ public static class SessionEndpoints
 
         services.AddSingleton<SessionTokens>();
         // With Redis the logout list is shared by every replica (still read from memory); without it, per process.
+        services.AddSingleton<EndedSessionStore>();
         services.AddSingleton<InMemoryRevokedSessions>();
+        services.AddHostedService<LogoutListLoader>();
         services.AddSingleton<RedisRevokedSessions>();
         services.AddSingleton<IRevokedSessions>(provider => provider.GetRequiredService<SharedRedis>().IsConfigured
             ? provider.GetRequiredService<RedisRevokedSessions>()
             : provider.GetRequiredService<InMemoryRevokedSessions>());
         services.AddHostedService<RedisRevokedSessions.Feed>();
         services.AddSingleton<AccountStatusCache>();
-        services.AddAuthentication(AuthSchemes.Caller)
+        // No default scheme: a request is authenticated only when its endpoint's policy names a scheme, so credentials
+        // sent to a probe, a 404 or the OpenAPI document cost nothing (a Basic header there would cost a hash).
+        services.AddAuthentication()
             .AddPolicyScheme(AuthSchemes.Caller, null, scheme => scheme.ForwardDefaultSelector = context =>
                 context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
                 && context.RequestServices.GetRequiredService<IOptions<CallerAuthOptions>>().Value.AllowBasic
@@ -86,7 +94,6 @@ public static class SessionEndpoints
         var group = app.MapGroup("/auth").WithTags("Sessions").RequireCors(CorsSetup.PolicyName);
 
         group.MapPost("/login", Login)
-            .RequireRateLimiting(RateLimitPartitions.LoginPerIp)
             .WithName("Login")
             .WithSummary("Log in with an account's user name and password")
             .WithDescription("Checks the credentials and starts a session. The session token comes back in the body and as an HttpOnly cookie; send either to the token endpoints.")
@@ -111,7 +118,7 @@ public static class SessionEndpoints
     private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
         HttpContext context,
         CredentialVerifier credentials,
-        UserNameRateLimiter userNameLimit,
+        CredentialGuessingLimits limits,
         SessionTokens tokens,
         IOptions<SessionOptions> options,
         TimeProvider time,
@@ -133,13 +140,13 @@ public static class SessionEndpoints
 
         if (userName.Length > MaxUserNameLength || password.Length > MaxPasswordLength)
         {
-            return RequestFields.Problem(StatusCodes.Status400BadRequest,
-                $"'username' is limited to {MaxUserNameLength} characters and 'password' to {MaxPasswordLength}.");
+            return RequestFields.Problem(StatusCodes.Status400BadRequest, TooLongDetail);
         }
 
-        if (await userNameLimit.TryAcquireAsync(context, userName, cancellationToken) is { } limited)
+        // Counted before any lookup, so names that exist and names that do not are limited identically.
+        if (await limits.CountAttemptAsync(context, userName) is { } limited)
         {
-            return limited;
+            return RequestFields.Problem(limited.Status, limited.Detail);
         }
 
         var result = await credentials.VerifyAsync(userName, password, cancellationToken);
@@ -176,6 +183,12 @@ public static class SessionEndpoints
         try
         {
             await revoked.RevokeAsync(session.SessionId, session.ExpiresAt, cancellationToken);
+        }
+        catch (LogoutNotRecordedException)
+        {
+            // Ended here, but a restart of this process would revive it: say so rather than report success.
+            context.Response.Headers.RetryAfter = ProblemResponses.RetryAfterSeconds(SharedRedis.OutageRetryAfter);
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, detail: AuthProblems.LogoutNotRecorded);
         }
         catch (RevocationNotSharedException)
         {

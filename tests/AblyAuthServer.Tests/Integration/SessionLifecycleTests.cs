@@ -112,7 +112,7 @@ public abstract class SessionLifecycleTests(AccountStoreProvider provider) : IAs
     }
 
     [Fact]
-    public async Task Disabling_The_User_Makes_Token_Endpoints_Answer_403_And_Enabling_Restores_Them()
+    public async Task Disabling_Ends_Sessions_With_403_While_Disabled_And_401_After_Enabling_Until_A_New_Login()
     {
         var session = (await _factory.LoginAsync("alice")).SessionToken;
         using var client = _factory.CreateBearerClient(session);
@@ -122,11 +122,17 @@ public abstract class SessionLifecycleTests(AccountStoreProvider provider) : IAs
         var tokenRequestWhileDisabled = await client.GetAsync("/ably/token-request", Ct);
         await _factory.WithAccountsAsync(accounts => accounts.SetDisabledAsync("alice", disabled: false));
         var afterEnabling = await client.GetAsync("/ably/token", Ct);
+        using var newSession = _factory.CreateBearerClient((await _factory.LoginAsync("alice")).SessionToken);
+        var afterNewLogin = await newSession.GetAsync("/ably/token", Ct);
 
         await Problems.AssertProblemAsync(whileDisabled, HttpStatusCode.Forbidden, AuthProblems.AccountDisabled);
         Assert.Equal("40300", Assert.Single(whileDisabled.Headers.GetValues("X-Ably-ErrorCode")));
         await Problems.AssertProblemAsync(tokenRequestWhileDisabled, HttpStatusCode.Forbidden, AuthProblems.AccountDisabled);
-        Assert.Equal(HttpStatusCode.OK, afterEnabling.StatusCode);
+        // Enabling does not revive the sessions disabling ended: the SDK is told to log in again.
+        await Problems.AssertProblemAsync(afterEnabling, HttpStatusCode.Unauthorized, "log in at /auth/login");
+        Assert.Equal("40100", Assert.Single(afterEnabling.Headers.GetValues("X-Ably-ErrorCode")));
+        Assert.Equal(HttpStatusCode.OK, afterNewLogin.StatusCode);
+        Assert.Equal("alice", Jwt.Parse(await afterNewLogin.Content.ReadAsStringAsync(Ct)).ClientId);
     }
 
     [Fact]

@@ -106,7 +106,7 @@ public sealed class SharedLogoutTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_Replica_That_Cannot_Hear_Logouts_Refuses_Sessions_With_503_But_Not_Basic_And_Catches_Up()
+    public async Task A_Replica_That_Cannot_Hear_Logouts_Refuses_Sessions_And_Basic_With_503_And_Catches_Up()
     {
         var loggedOutDuringOutage = (await _first.LoginAsync("alice")).SessionToken;
         var loggedOutElsewhere = (await _first.LoginAsync("alice")).SessionToken;
@@ -130,11 +130,14 @@ public sealed class SharedLogoutTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await elsewhere.GetAsync("/ably/token", Ct)).StatusCode);
         }
 
+        // Basic checks a password, so it is under the shared credential-guessing limits, which fail closed like login.
         using (var basic = _second.CreateClient())
         {
             basic.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
                 Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("alice:" + AblyAuthServerFactory.Password)));
-            Assert.Equal(HttpStatusCode.OK, (await basic.GetAsync("/ably/token", Ct)).StatusCode);
+            var refusedBasic = await basic.GetAsync("/ably/token", Ct);
+            await Problems.AssertProblemAsync(refusedBasic, HttpStatusCode.ServiceUnavailable, "rate-limit store");
+            Assert.NotNull(refusedBasic.Headers.RetryAfter);
         }
 
         // Logout still ends the session here, and says it has not reached the other replicas.
@@ -183,6 +186,40 @@ public sealed class SharedLogoutTests : IAsyncLifetime
         Assert.Equal(kept.ClientId, Jwt.Parse(token).ClientId);
         var load = Assert.Single(later.Logs.Entries, e => e.Category == typeof(RedisRevokedSessions).FullName && e.EventId.Id == 3002);
         Assert.True(int.Parse(load.Values.Single(v => v.Key == "state.Count").Value!, System.Globalization.CultureInfo.InvariantCulture) >= 1, load.Message);
+    }
+
+    [Fact]
+    public async Task The_Logout_Reload_Skips_Values_It_Did_Not_Write_And_Still_Loads_Every_Other_Logout()
+    {
+        var loggedOut = await _first.LoginAsync("alice");
+        var sessionId = _first.Services.GetRequiredService<SessionTokens>().Unprotect(loggedOut.SessionToken)!.SessionId;
+
+        // A logout known only to Redis (so only the reload can find it), beside values no replica writes: text, numbers
+        // past DateTimeOffset's range or negative, and a key that is not a string.
+        var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(TestRedis.Configuration);
+        await using (redis)
+        {
+            var db = redis.GetDatabase();
+            var prefix = RedisRevokedSessions.KeyPrefix + Guid.NewGuid().ToString("N");
+            await db.StringSetAsync(RedisRevokedSessions.KeyPrefix + sessionId,
+                loggedOut.ExpiresAt.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromMinutes(5));
+            await db.StringSetAsync(prefix + "-text", "not a time", TimeSpan.FromMinutes(5));
+            await db.StringSetAsync(prefix + "-huge", "99999999999999999999", TimeSpan.FromMinutes(5));
+            await db.StringSetAsync(prefix + "-beyond", "253402300800000", TimeSpan.FromMinutes(5));
+            await db.StringSetAsync(prefix + "-negative", "-5", TimeSpan.FromMinutes(5));
+            await db.ListRightPushAsync(prefix + "-list", "1");
+            await db.KeyExpireAsync(prefix + "-list", TimeSpan.FromMinutes(5));
+            await redis.GetSubscriber().PublishAsync(RedisRevokedSessions.Channel, "someone 253402300800000");
+        }
+
+        await using var later = new AblyAuthServerFactory(_store, TestRedis.Settings());
+        using var loggedOutOnLater = later.CreateBearerClient(loggedOut.SessionToken);
+        var refused = await loggedOutOnLater.GetAsync("/ably/token", Ct);
+        var ready = await later.CreateClient().GetAsync("/readyz", Ct);
+
+        await Problems.AssertProblemAsync(refused, HttpStatusCode.Unauthorized);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Single(later.Logs.Entries, e => e.Category == typeof(RedisRevokedSessions).FullName && e.EventId.Id == 3002);
     }
 }
 

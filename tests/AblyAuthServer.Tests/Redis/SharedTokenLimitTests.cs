@@ -57,28 +57,26 @@ public sealed class SharedTokenLimitTests
         var (host, port) = TestRedis.Endpoint;
         await using var forwarder = new TcpForwarder(host, port);
         forwarder.Start();
-        var settings = TestRedis.Settings($"127.0.0.1:{forwarder.Port},connectTimeout=1000,syncTimeout=1000,asyncTimeout=1000");
+        // A long grace keeps sessions working while Redis is cut (Basic, like login, fails closed without the shared counts).
+        var settings = TestRedis.Settings($"127.0.0.1:{forwarder.Port},connectTimeout=1000,syncTimeout=1000,asyncTimeout=1000", grace: "00:05:00");
         settings["RateLimiting:Tokens:PerUser:PermitLimit"] = "5";
         settings["RateLimiting:Tokens:PerUser:Window"] = "1.00:00:00";
         await using var replica = await AblyAuthServerFactory.CreateAsync(AccountStoreProvider.Postgres, settings);
         await replica.CreateUserAsync("alice", ["member"], clientId: "alice-1");
         using var unavailable = new MetricCollector<long>(
             replica.Services.GetRequiredService<IMeterFactory>(), AuthMetrics.MeterName, "ably_auth.shared_store.unavailable");
-        // Basic, not a session: session token requests fail closed once the logout feed has been down for its grace.
-        using var basic = replica.CreateClient();
-        basic.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes("alice:" + AblyAuthServerFactory.Password)));
+        using var session = replica.CreateBearerClient((await replica.LoginAsync("alice")).SessionToken);
 
         await forwarder.StopAsync();
-        var issued = new List<HttpResponseMessage> { await basic.GetAsync("/ably/token", ct) };
+        var issued = new List<HttpResponseMessage> { await session.GetAsync("/ably/token", ct) };
         // The next flush cannot report that grant to Redis, and says so; the rest are issued knowing Redis is down.
         await unavailable.WaitForMeasurementsAsync(1, TimeSpan.FromSeconds(10));
         for (var i = 0; i < 4; i++)
         {
-            issued.Add(await basic.GetAsync("/ably/token", ct));
+            issued.Add(await session.GetAsync("/ably/token", ct));
         }
 
-        var refused = await basic.GetAsync("/ably/token", ct);
+        var refused = await session.GetAsync("/ably/token", ct);
         var ready = await replica.CreateClient().GetAsync("/readyz", ct);
 
         foreach (var response in issued)

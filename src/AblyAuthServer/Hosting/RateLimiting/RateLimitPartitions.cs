@@ -15,21 +15,14 @@ namespace AblyAuthServer.Hosting.RateLimiting;
 /// </summary>
 public sealed class RateLimitPartitions(IOptions<RateLimitingOptions> options, SharedRedis redis, IServiceProvider services)
 {
-    /// <summary>Login attempts per client address (the rate limiter middleware, on <c>POST /auth/login</c>).</summary>
+    /// <summary>Password checks per client address (login attempts, failed Basic checks): see CredentialGuessingLimits.</summary>
     public const string LoginPerIp = "login-per-ip";
 
-    /// <summary>Login attempts per user name (inside the login handler, which has read the body).</summary>
+    /// <summary>Password checks per user name (login attempts, failed Basic checks): see CredentialGuessingLimits.</summary>
     public const string LoginPerUsername = "login-per-username";
 
     /// <summary>Token issuance per authenticated user (the rate limiter middleware, after authentication, on <c>/ably</c>).</summary>
     public const string TokensPerUser = "tokens-per-user";
-
-    public RateLimitPartition<string> ByClientIp(HttpContext context) =>
-        SharedFixedWindow("login-ip:" + ClientAddress(context), options.Value.Login.PerIp);
-
-    public RateLimitPartition<string> ByUserName(string userName) =>
-        // Case-insensitive like Identity's user name lookup, so 'Alice' and 'alice' share one budget.
-        SharedFixedWindow("login-name:" + userName.ToUpperInvariant(), options.Value.Login.PerUsername);
 
     public RateLimitPartition<string> ByUser(HttpContext context)
     {
@@ -72,11 +65,6 @@ public sealed class RateLimitPartitions(IOptions<RateLimitingOptions> options, S
         Array.Clear(bytes, 8, 8);
         return new IPAddress(bytes) + "/64";
     }
-
-    private RateLimitPartition<string> SharedFixedWindow(string key, RateLimit limit) =>
-        redis.IsConfigured
-            ? RateLimitPartition.Get(key, k => new RedisFixedWindowLimiter(redis, k, limit))
-            : FixedWindow(key, limit);
 
     private static RateLimitPartition<string> FixedWindow(string key, RateLimit limit) =>
         RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions

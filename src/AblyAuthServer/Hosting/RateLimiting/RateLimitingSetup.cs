@@ -17,23 +17,21 @@ public static partial class RateLimitingSetup
             .ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RateLimitingOptions>, RateLimitingOptionsValidator>();
         services.AddSingleton<RateLimitPartitions>();
-        services.AddSingleton<UserNameRateLimiter>();
+        services.AddSingleton<Throttling.FixedWindowCounters>();
+        services.AddSingleton<Throttling.CredentialGuessingLimits>();
         services.AddSingleton<SharedTokenLimits>();
         services.AddHostedService<SharedTokenLimitsRunner>();
 
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(RateLimitPartitions.LoginPerIp, context =>
-                context.RequestServices.GetRequiredService<RateLimitPartitions>().ByClientIp(context));
             limiter.AddPolicy(RateLimitPartitions.TokensPerUser, context =>
                 context.RequestServices.GetRequiredService<RateLimitPartitions>().ByUser(context));
             limiter.OnRejected = (rejected, _) =>
             {
                 var context = rejected.HttpContext;
                 var policy = context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName ?? "unknown";
-                var (status, detail) = Refusal(rejected.Lease, policy);
-                return RejectAsync(context, policy, RetryAfter(rejected.Lease), status, detail);
+                return RejectAsync(context, policy, RetryAfter(rejected.Lease), StatusCodes.Status429TooManyRequests, Detail(policy));
             };
         });
         return services;
@@ -67,12 +65,6 @@ public static partial class RateLimitingSetup
         Rejected(context, policy, retryAfter);
         await ProblemResponses.WriteAsync(context, status, detail);
     }
-
-    /// <summary>429 for a limit reached; 503 when a shared (Redis) limit could not be counted, which fails closed.</summary>
-    internal static (int Status, string Detail) Refusal(RateLimitLease lease, string policy) =>
-        lease.TryGetMetadata(MetadataName.ReasonPhrase, out var reason) && reason == RedisFixedWindowLimiter.StoreUnavailableReason
-            ? (StatusCodes.Status503ServiceUnavailable, StoreUnavailableDetail)
-            : (StatusCodes.Status429TooManyRequests, Detail(policy));
 
     internal const string StoreUnavailableDetail =
         "Logins are paused: the shared rate-limit store cannot be reached. Try again after the number of seconds in Retry-After.";

@@ -45,11 +45,11 @@ internal sealed partial class SharedTokenLimits(
             window.MoveTo(index);
             if (window.Known + window.Pending + window.InFlight >= limit.PermitLimit)
             {
-                return new RedisFixedWindowLimiter.Lease(false, TimeSpan.FromMilliseconds(((index + 1) * windowMs) - nowMs), null);
+                return new TokenLimitLease(false, TimeSpan.FromMilliseconds(((index + 1) * windowMs) - nowMs));
             }
 
             window.Pending++;
-            return RedisFixedWindowLimiter.Lease.Acquired;
+            return TokenLimitLease.Acquired;
         }
     }
 
