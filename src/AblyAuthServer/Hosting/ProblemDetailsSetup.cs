@@ -8,7 +8,9 @@ public static class ProblemDetailsSetup
     /// Every error, including 404/405 from routing and unhandled exceptions, as <c>application/problem+json</c>
     /// with a trace id and a useful <c>detail</c>; never exception text.
     /// </summary>
-    public static IServiceCollection AddProblemResponses(this IServiceCollection services) =>
+    public static IServiceCollection AddProblemResponses(this IServiceCollection services)
+    {
+        var writersBefore = services.Count(d => d.ServiceType == typeof(IProblemDetailsWriter));
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var problem = context.ProblemDetails;
@@ -32,4 +34,21 @@ public static class ProblemDetailsSetup
                 _ => null,
             };
         });
+
+        // The framework's writer declines when Accept names no JSON type (text/plain, text/html, image/png): a refusal
+        // then became an empty 500 or a plain-text status page. A problem is this API's only error format, so it is
+        // written whatever the client said it accepts.
+        var framework = services.Where(d => d.ServiceType == typeof(IProblemDetailsWriter)).Skip(writersBefore).Single();
+        services.Remove(framework);
+        services.AddSingleton<IProblemDetailsWriter>(provider =>
+            new AcceptAnyProblemWriter((IProblemDetailsWriter)ActivatorUtilities.CreateInstance(provider, framework.ImplementationType!)));
+        return services;
+    }
+
+    private sealed class AcceptAnyProblemWriter(IProblemDetailsWriter framework) : IProblemDetailsWriter
+    {
+        public bool CanWrite(ProblemDetailsContext context) => true;
+
+        public ValueTask WriteAsync(ProblemDetailsContext context) => framework.WriteAsync(context);
+    }
 }

@@ -46,6 +46,11 @@ internal static class RequestFields
         {
             return (null, TooLarge());
         }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's verdict on the body itself: malformed chunking, a body cut short, one sent too slowly.
+            return (null, Problem(e.StatusCode, "The request body could not be read: it is malformed, cut short or too slow."));
+        }
 
         if (body.Length > MaxBytes)
         {
@@ -122,9 +127,9 @@ internal static class RequestFields
         }
         catch (InvalidOperationException)
         {
-            // The reader accepts an escaped lone surrogate ("\ud800") and throws only when the string is read.
+            // The reader accepts an escaped lone surrogate ("\ud800") or invalid UTF-8 and throws only when the string is read.
             return (null, Problem(StatusCodes.Status400BadRequest,
-                "The request body has a string with an unpaired UTF-16 surrogate escape; send valid Unicode text."));
+                "The request body has a string that is not valid Unicode (invalid UTF-8, or an unpaired UTF-16 surrogate escape)."));
         }
     }
 }

@@ -61,8 +61,8 @@ public sealed class GrantPolicyPropertyTests
 
     // ---- the one call into GrantResolver, so a change of its signature is adapted here only ----
 
-    private static GrantResult Resolve(PolicySet policies, TimeSpan defaultTtl, TimeSpan maxTtl, AccountIdentity account, TokenParameters request) =>
-        new GrantResolver(policies, defaultTtl, maxTtl).Resolve(account, request);
+    private static GrantResult Resolve(PolicySet policies, Scenario scenario, AccountIdentity account) =>
+        new GrantResolver(policies, scenario.DefaultTtl, scenario.MaxTtl).Resolve(account, scenario.Request, scenario.CredentialLeft);
 
     // ---- the property ----
 
@@ -85,9 +85,14 @@ public sealed class GrantPolicyPropertyTests
         }
 
         var account = new AccountIdentity("user-1", "user", scenario.ClientId, scenario.CallerRoles);
-        var result = Resolve(policies, scenario.DefaultTtl, scenario.MaxTtl, account, scenario.Request);
+        var result = Resolve(policies, scenario, account);
         if (result.Grant is not { } grant)
         {
+            if ((result.Failure == GrantFailure.CredentialExpiring) != (scenario.CredentialLeft < TimeSpan.FromSeconds(1)))
+            {
+                problems.Add(new Problem("a credential with under a second left is not refused alone", $"{result.Failure}: {result.Detail}"));
+            }
+
             return result.Failure.ToString();
         }
 
@@ -105,6 +110,11 @@ public sealed class GrantPolicyPropertyTests
         if (grant.Ttl > scenario.MaxTtl || grant.Ttl < TimeSpan.FromSeconds(1))
         {
             problems.Add(new Problem("the TTL is outside [1 s, the configured maximum]", $"granted ttl {grant.Ttl}, maximum {scenario.MaxTtl}"));
+        }
+
+        if (grant.Ttl > scenario.CredentialLeft)
+        {
+            problems.Add(new Problem("the TTL outlives the caller's credential", $"granted ttl {grant.Ttl}, credential left {scenario.CredentialLeft}"));
         }
 
         var granted = grant.Capability.Grants.Select(g => (g.Key, (IReadOnlyCollection<string>)g.Value)).ToList();
@@ -248,6 +258,7 @@ public sealed class GrantPolicyPropertyTests
         (string Resource, string[] Operations)[]? RequestedCapability,
         TimeSpan DefaultTtl,
         TimeSpan MaxTtl,
+        TimeSpan? CredentialLeft,
         Channel[] Samples)
     {
         public override string ToString()
@@ -262,7 +273,8 @@ public sealed class GrantPolicyPropertyTests
             return text.Append("\n   caller: clientId ").Append(ClientId).Append(", roles [").AppendJoin(", ", CallerRoles)
                 .Append("]\n   request: clientId ").Append(Request.ClientId ?? "(none)").Append(", capability ").Append(Request.Capability ?? "(none)")
                 .Append(", ttl ").Append(Request.Ttl ?? "(none)")
-                .Append("\n   ttl default ").Append(DefaultTtl).Append(", maximum ").Append(MaxTtl).ToString();
+                .Append("\n   ttl default ").Append(DefaultTtl).Append(", maximum ").Append(MaxTtl)
+                .Append(", credential left ").Append(CredentialLeft?.ToString() ?? "(no end)").ToString();
         }
     }
 
@@ -305,6 +317,10 @@ public sealed class GrantPolicyPropertyTests
             (1, Gen.OneOf<string?>("", "abc", "99999999999999999999999", "1e3", "1000")))
         from maxTtl in Gen.OneOf(TimeSpan.FromHours(1), TimeSpan.FromHours(2), TimeSpan.FromHours(24))
         from defaultTtl in Gen.OneOf(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), TimeSpan.FromHours(1), TimeSpan.FromHours(24))
+        from credentialLeft in Gen.Frequency(
+            (3, Gen.Const((TimeSpan?)null)),
+            (3, Gen.Long[0, 30_000_000].Select(ms => (TimeSpan?)TimeSpan.FromMilliseconds(ms))),
+            (1, Gen.Long[0, 1_500].Select(ms => (TimeSpan?)TimeSpan.FromMilliseconds(ms))))
         from samples in Sample.Array[4, 10]
         select new Scenario(
             [.. RoleNames.Zip(policies)],
@@ -314,6 +330,7 @@ public sealed class GrantPolicyPropertyTests
             requested,
             defaultTtl > maxTtl ? maxTtl : defaultTtl,
             maxTtl,
+            credentialLeft,
             samples);
 
     private static string CapabilityJson((string Resource, string[] Operations)[] capability) =>

@@ -31,7 +31,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
         var response = await client.PostAsync("/auth/login", new StringContent(body, Encoding.UTF8, "application/json"), Ct);
 
-        await Problems.AssertProblemAsync(response, HttpStatusCode.BadRequest, "unpaired UTF-16 surrogate");
+        await Problems.AssertProblemAsync(response, HttpStatusCode.BadRequest, "not valid Unicode");
     }
 
     [Theory]

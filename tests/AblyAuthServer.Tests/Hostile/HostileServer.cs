@@ -233,6 +233,17 @@ public sealed class HostileServer : IAsyncLifetime
         ["RateLimiting__Login__PerUsername__PermitLimit"] = "1000000",
         ["RateLimiting__Tokens__PerUser__PermitLimit"] = "1000000",
         ["Demo__Enabled"] = "true",
+        // The roles the accounts use, configured as an operator would: a wildcard role is never a shipped default.
+        ["Policies__Roles__member__Capabilities__0__Channel"] = "chat:*",
+        ["Policies__Roles__member__Capabilities__0__Operations__0"] = "publish",
+        ["Policies__Roles__member__Capabilities__0__Operations__1"] = "subscribe",
+        ["Policies__Roles__member__Capabilities__1__Channel"] = "private:{clientId}",
+        ["Policies__Roles__member__Capabilities__1__Operations__0"] = "*",
+        ["Policies__Roles__viewer__Capabilities__0__Channel"] = "chat:*",
+        ["Policies__Roles__viewer__Capabilities__0__Operations__0"] = "subscribe",
+        ["Policies__Roles__service__AllowAnyClientId"] = "true",
+        ["Policies__Roles__service__Capabilities__0__Channel"] = "*",
+        ["Policies__Roles__service__Capabilities__0__Operations__0"] = "*",
         ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
         ["Logging__LogLevel__AblyAuthServer"] = "Warning",
     };
