@@ -229,7 +229,8 @@ if [[ -n ${SMOKE_PUBLISH_DIR:-} ]]; then
     finish
   fi
   echo "reusing published output from $SMOKE_PUBLISH_DIR"
-  mkdir -p "$WORK/app" && cp -a "$SMOKE_PUBLISH_DIR"/. "$WORK/app"/
+  # The copy takes the source directory's own mode (mktemp's 700); in the image, WORKDIR made /app 755.
+  mkdir -p "$WORK/app" && cp -a "$SMOKE_PUBLISH_DIR"/. "$WORK/app"/ && chmod 755 "$WORK/app"
   verdict "publish output supplied (SMOKE_PUBLISH_DIR)" $?
 else
   echo "running the Dockerfile's build stage: scripts/publish-like-dockerfile.sh $WORK/app"
