@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # One entry point for developers and CI.
-#   ./build.sh test   install what the tests need, start throwaway PostgreSQL and Redis (scripts/test-services.sh),
-#                     run every suite, stop the services, print one "N passed, N failed" line
+#   ./build.sh test   publish the server once as the Dockerfile does (scripts/publish-like-dockerfile.sh), install what
+#                     the tests need, start throwaway PostgreSQL and Redis (scripts/test-services.sh), run every suite
+#                     against that one publish, stop the services, print one "N passed, N failed" line
 #   ./build.sh run    run the server on its embedded defaults (Development)
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-results=$(mktemp)
 logs=${TEST_LOG_DIR:-artifacts/test-logs}
-mkdir -p "$logs"
-trap 'rm -f "$results"' EXIT
+results=
+published=
+services=
+cleanup() {
+  if [[ -n $services ]]; then TEST_SERVICES_LOG_DIR="$logs" scripts/test-services.sh stop "$services"; fi
+  rm -rf "$results" "$published"
+}
 
 # Runs one suite, tees its output to a log, and records the counts from its closing "N passed, N failed" line.
 # A suite that ends without such a line counts as one failure, so a crash can never pass silently.
@@ -49,13 +54,21 @@ dotnet_suite() {
   return "$status"
 }
 
+# The server as the image builds it, published once: every suite runs these bits, and the publish is proven from an
+# empty NuGet cache. Its own result line, so a failed publish counts even if no suite got as far as noticing.
+publish_suite() {
+  if scripts/publish-like-dockerfile.sh "$published"; then
+    echo "1 passed, 0 failed"
+  else
+    echo "0 passed, 1 failed"
+    return 1
+  fi
+}
+
 # Throwaway PostgreSQL and Redis on free loopback ports; stopped and deleted on exit, also on failure or Ctrl-C.
 # A failed start counts as a failure; the suites still run, and the tests that need the services fail and say why.
 start_test_services() {
   services=$(mktemp -d)
-  trap 'TEST_SERVICES_LOG_DIR="$logs" scripts/test-services.sh stop "$services"; rm -f "$results"' EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
   if ! scripts/test-services.sh start "$services"; then
     echo "test-services: could not start PostgreSQL/Redis: counted as 1 failed"
     echo "0 1 0" >>"$results"
@@ -65,6 +78,16 @@ start_test_services() {
 }
 
 test_all() {
+  mkdir -p "$logs"
+  results=$(mktemp)
+  published=$(mktemp -d)
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+
+  run_suite publish publish_suite
+  # Set even after a failed publish: the suites then fail on the missing DLL instead of building the server their own way.
+  export ABLY_AUTH_SERVER_DLL=$published/AblyAuthServer.dll SMOKE_PUBLISH_DIR=$published
   start_test_services
   run_suite dotnet dotnet_suite
   if [[ -x tests/client-compat/run.sh ]]; then run_suite client-compat tests/client-compat/run.sh; fi

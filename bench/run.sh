@@ -17,7 +17,8 @@ THREADS=${BENCH_THREADS:-2}
 MIX_LOGIN_CONNECTIONS=${BENCH_MIX_LOGIN_CONNECTIONS:-$CONNECTIONS}
 TIMEOUT=${BENCH_TIMEOUT:-10s}            # wrk per-request timeout: long enough that slow logins count as latency, not errors
 OUT=${BENCH_OUT:-$ROOT/artifacts/bench/results-$(date -u +%Y%m%dT%H%M%SZ).md}
-KEY=${BENCH_ABLY_API_KEY:-testApp.testKey:c2VjcmV0LWZvci10ZXN0cy10aGF0LWlzLWxvbmctZW5vdWdo}
+# The test key the suites share (a throwaway, not a secret).
+KEY=${BENCH_ABLY_API_KEY:-$(cat "$ROOT/tests/test-api-key.txt")}
 export BENCH_USER=bench
 export BENCH_PASSWORD='correct horse battery staple'
 
@@ -33,6 +34,7 @@ if ! command -v wrk >/dev/null; then
   fi
 fi
 command -v curl >/dev/null || die "curl is required"
+[[ $KEY == ?*:?* ]] || die "no key: set BENCH_ABLY_API_KEY or restore tests/test-api-key.txt (appId.keyId:secret)"
 
 WORK=$(mktemp -d /tmp/ably-bench.XXXXXX)
 PIDS=()

@@ -6,7 +6,8 @@ namespace AblyAuthServer.Benchmarks;
 /// <summary>The shipped default roles (src/AblyAuthServer/appsettings.json) and a member account, as the server sees them.</summary>
 internal static class Fixtures
 {
-    public const string TestKey = "testApp.testKey:c2VjcmV0LWZvci10ZXN0cy10aGF0LWlzLWxvbmctZW5vdWdo";
+    /// <summary>The test key the suites share (tests/test-api-key.txt, a throwaway, not a secret).</summary>
+    public static readonly string TestKey = ReadTestKey();
 
     public static readonly AblyKey Key = AblyKey.Parse(TestKey);
 
@@ -42,4 +43,13 @@ internal static class Fixtures
     }
 
     public static GrantResolver Resolver() => new(DefaultPolicies(), TimeSpan.FromHours(1), TimeSpan.FromHours(24));
+
+    // Embedded at build time, so the key travels with the assembly into the runners BenchmarkDotNet generates.
+    private static string ReadTestKey()
+    {
+        using var stream = typeof(Fixtures).Assembly.GetManifestResourceStream("test-api-key.txt")
+            ?? throw new InvalidOperationException("tests/test-api-key.txt is not embedded in the benchmark assembly");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Trim();
+    }
 }

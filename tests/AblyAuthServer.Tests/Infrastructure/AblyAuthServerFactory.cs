@@ -22,9 +22,10 @@ namespace AblyAuthServer.Tests.Infrastructure;
 /// </summary>
 public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
 {
-    public const string KeyName = "testApp.testKey";
-    public const string Secret = "c2VjcmV0LWZvci10ZXN0cy10aGF0LWlzLWxvbmctZW5vdWdo";
-    public const string ApiKey = KeyName + ":" + Secret;
+    /// <summary>The test key every suite shares, from tests/test-api-key.txt (a throwaway, not a secret).</summary>
+    public static readonly string ApiKey = ReadTestApiKey();
+    public static readonly string KeyName = ApiKey[..ApiKey.IndexOf(':', StringComparison.Ordinal)];
+    public static readonly string Secret = ApiKey[(KeyName.Length + 1)..];
     public const string Password = "correct horse battery staple";
 
     /// <summary>Settings under this prefix replace the test roles; <c>"Policies:Roles" = null</c> alone configures none.</summary>
@@ -186,6 +187,15 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
             });
             next(app);
         };
+    }
+
+    private static string ReadTestApiKey()
+    {
+        var path = Path.Combine(ServerProcess.RepositoryRoot, "tests", "test-api-key.txt");
+        var key = File.ReadAllText(path).Trim();
+        return key.IndexOf(':', StringComparison.Ordinal) > 0
+            ? key
+            : throw new InvalidOperationException($"{path} does not hold a key in the appId.keyId:secret shape");
     }
 
     public override async ValueTask DisposeAsync()

@@ -22,11 +22,21 @@ public static class ServerProcess
         }
     }
 
-    /// <summary>The server built alongside these tests, in the same configuration.</summary>
+    /// <summary>
+    /// The server to run: <c>ABLY_AUTH_SERVER_DLL</c> when set (build.sh publishes the server once, as the Dockerfile
+    /// does, and every suite runs that), else the server built alongside these tests, in the same configuration.
+    /// </summary>
     public static string ServerDll
     {
         get
         {
+            if (Environment.GetEnvironmentVariable("ABLY_AUTH_SERVER_DLL") is { Length: > 0 } published)
+            {
+                // No fallback to the build output: a failed publish must fail these tests, not go unnoticed.
+                Assert.True(File.Exists(published), $"ABLY_AUTH_SERVER_DLL={published} does not exist (did the publish fail?)");
+                return published;
+            }
+
             var configuration = typeof(ServerProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
             var path = Path.Combine(RepositoryRoot, "src", "AblyAuthServer", "bin", configuration, "net10.0", "AblyAuthServer.dll");
             Assert.True(File.Exists(path), $"the server is not built at {path}");

@@ -16,11 +16,17 @@ public sealed class StartupConfigurationTests
 {
     private const string ExpectedSetting = "Ably:ApiKey (environment ABLY_API_KEY or ABLY_API_KEY_FILE)";
 
+    public static TheoryData<string, string> InvalidKeys => new()
+    {
+        { "", "is missing" },
+        { "no-colon-here", "no ':' found" },
+        // The test key's valid secret, so only the name's shape is wrong.
+        { $"appOnly:{AblyAuthServerFactory.Secret}", "appId.keyId" },
+        { "app.key:short-secret", "shorter than 32 bytes" },
+    };
+
     [Theory]
-    [InlineData("", "is missing")]
-    [InlineData("no-colon-here", "no ':' found")]
-    [InlineData("appOnly:c2VjcmV0LWZvci10ZXN0cy10aGF0LWlzLWxvbmctZW5vdWdo", "appId.keyId")]
-    [InlineData("app.key:short-secret", "shorter than 32 bytes")]
+    [MemberData(nameof(InvalidKeys))]
     public void The_App_Refuses_To_Start_Without_A_Valid_Ably_Key(string key, string reason)
     {
         var error = StartupFailure(new() { ["Ably:ApiKey"] = key });

@@ -1,9 +1,20 @@
 // Fixed inputs of the suite: the Ably test key and the accounts created through the `users add` CLI.
+import { readFileSync } from 'node:fs';
 
-/** A test key in Ably's `appId.keyId:secret` shape; the secret is >= 32 characters as the server requires. */
+const TEST_KEY_FILE = new URL('../../test-api-key.txt', import.meta.url);
+const testKey = readFileSync(TEST_KEY_FILE, 'utf8').trim();
+const separator = testKey.indexOf(':');
+if (separator <= 0) {
+  throw new Error(`${TEST_KEY_FILE.pathname} does not hold a key in the appId.keyId:secret shape`);
+}
+
+/**
+ * The test key every suite shares (tests/test-api-key.txt, a throwaway, not a secret), in Ably's `appId.keyId:secret`
+ * shape; the secret is >= 32 characters as the server requires.
+ */
 export const TEST_KEY = Object.freeze({
-  name: 'testApp.testKey',
-  secret: 'c2VjcmV0LWZvci10ZXN0cy10aGF0LWlzLWxvbmctZW5vdWdo',
+  name: testKey.slice(0, separator),
+  secret: testKey.slice(separator + 1),
   get full() {
     return `${this.name}:${this.secret}`;
   },
