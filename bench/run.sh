@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load benchmark of the published server against a bare Kestrel baseline (issue 5).
+# Load benchmark of the published server against a bare Kestrel baseline.
 # Usage: bench/run.sh            (see bench/README.md for the knobs)
 # Everything binds 127.0.0.1 on free ports; every wrk run is bounded by BENCH_DURATION; temp files are removed on exit.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves the Dockerfile's contract without a Docker engine (issue 4), or checks a running container.
+# Proves the Dockerfile's contract without a Docker engine, or checks a running container.
 #
 #   scripts/container-smoke.sh
 #       Reads the Dockerfile (restore/publish command lines, runtime base image, ENV), checks the image's .NET version
