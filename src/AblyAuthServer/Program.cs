@@ -3,13 +3,15 @@ using AblyAuthServer.Demo;
 using AblyAuthServer.Health;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.Hosting.Logging;
-using AblyAuthServer.Hosting.RateLimiting;
-using AblyAuthServer.Hosting.Redis;
 using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.OpenApi;
 using AblyAuthServer.Policies;
+using AblyAuthServer.Redis;
 using AblyAuthServer.Sessions;
+using AblyAuthServer.Throttling;
 using AblyAuthServer.Tokens;
+
+
 
 return await StartupGuard.RunGuardedAsync(async () =>
 {

@@ -5,9 +5,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AblyAuthServer.Accounts;
 
-/// <summary>An account as operators see it.</summary>
-public sealed record AccountSummary(string UserName, string ClientId, IReadOnlyList<string> Roles, bool IsDisabled, bool IsLockedOut);
-
 /// <summary>Operator actions on accounts (the <c>users</c> CLI); each returns an error message or null.</summary>
 public sealed class AccountAdministration(UserManager<AccountUser> users, RoleManager<IdentityRole> roles, PolicySet policies, AccountLockout lockout)
 {

@@ -1,4 +1,4 @@
-using AblyAuthServer.Hosting.Redis;
+using AblyAuthServer.Redis;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,8 @@
 using AblyAuthServer.Sessions;
 using AblyAuthServer.Throttling;
 
+
+
 namespace AblyAuthServer.Accounts;
 
 /// <summary>

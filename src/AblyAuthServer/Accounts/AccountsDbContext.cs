@@ -39,34 +39,3 @@ public abstract class AccountsDbContext(DbContextOptions options)
         });
     }
 }
-
-/// <summary>The SQLite account store (one server); migrations in Accounts/Migrations/Sqlite.</summary>
-public sealed class SqliteAccountsDbContext(DbContextOptions<SqliteAccountsDbContext> options) : AccountsDbContext(options);
-
-/// <summary>
-/// The PostgreSQL account store, shared by every replica; migrations in Accounts/Migrations/Postgres. It also holds the
-/// data protection key ring, so session tokens issued by one replica are accepted by all.
-/// </summary>
-public sealed class PostgresAccountsDbContext(DbContextOptions<PostgresAccountsDbContext> options) : AccountsDbContext(options)
-{
-    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
-
-    protected override void OnModelCreating(ModelBuilder builder)
-    {
-        base.OnModelCreating(builder);
-        builder.Entity<DataProtectionKey>().ToTable("DataProtectionKeys");
-    }
-}
-
-/// <summary>
-/// One data protection key as XML; the same shape as Microsoft.AspNetCore.DataProtection.EntityFrameworkCore's entity, so
-/// moving to that package later needs no data migration.
-/// </summary>
-public sealed class DataProtectionKey
-{
-    public int Id { get; set; }
-
-    public string? FriendlyName { get; set; }
-
-    public string? Xml { get; set; }
-}

@@ -2,13 +2,6 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AblyAuthServer.Accounts;
 
-/// <summary>Where accounts live: SQLite for one server, PostgreSQL for several replicas sharing one store.</summary>
-public enum AccountStoreProvider
-{
-    Sqlite,
-    Postgres,
-}
-
 /// <summary><c>Accounts</c>: where accounts live and how guessing is slowed down.</summary>
 public sealed class AccountsOptions
 {

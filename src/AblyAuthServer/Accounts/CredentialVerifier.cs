@@ -5,19 +5,6 @@ using Microsoft.AspNetCore.Identity;
 
 namespace AblyAuthServer.Accounts;
 
-public enum CredentialOutcome
-{
-    Succeeded,
-    Invalid,
-    LockedOut,
-
-    /// <summary>Too many password checks are already running or waiting; nothing was checked.</summary>
-    Busy,
-}
-
-/// <summary>The outcome of a password check; <see cref="RetryAfter"/> is set when locked out or busy.</summary>
-public readonly record struct CredentialResult(CredentialOutcome Outcome, AccountUser? User, TimeSpan RetryAfter);
-
 /// <summary>
 /// Checks a user name and password with Identity's hasher and the account store's lockout (<see cref="AccountLockout"/>).
 /// Unknown names, disabled accounts and wrong passwords each cost one lookup, one hash and one failure count, and are
@@ -94,17 +81,4 @@ public sealed class CredentialVerifier(
 
     // Same cost as checking a real password, so timing does not tell which user names exist.
     private void HashDummy(string password) => hasher.VerifyHashedPassword(DummyPasswordHash.User, dummy.Hash(hasher), password);
-}
-
-/// <summary>
-/// A hash of a random password made once per host with the host's own hasher settings, so checking a name that does
-/// not exist costs what checking a real account's password costs.
-/// </summary>
-public sealed class DummyPasswordHash
-{
-    internal static readonly AccountUser User = new() { UserName = "unknown" };
-    private string? _hash;
-
-    public string Hash(IPasswordHasher<AccountUser> hasher) =>
-        _hash ??= hasher.HashPassword(User, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
 }

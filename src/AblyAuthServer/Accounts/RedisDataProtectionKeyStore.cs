@@ -1,5 +1,5 @@
 using System.Xml.Linq;
-using AblyAuthServer.Hosting.Redis;
+using AblyAuthServer.Redis;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 
 namespace AblyAuthServer.Accounts;

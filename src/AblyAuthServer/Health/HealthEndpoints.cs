@@ -1,6 +1,6 @@
-using AblyAuthServer.Accounts;
 using AblyAuthServer.Ably;
-using AblyAuthServer.Hosting.Redis;
+using AblyAuthServer.Accounts;
+using AblyAuthServer.Redis;
 using AblyAuthServer.Sessions;
 using Microsoft.AspNetCore.Cors;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -1,4 +1,4 @@
-using AblyAuthServer.Sessions;
+using AblyAuthServer.Authentication;
 using Microsoft.AspNetCore.Mvc;
 
 namespace AblyAuthServer.Hosting;

@@ -3,26 +3,6 @@ using AblyAuthServer.Ably;
 
 namespace AblyAuthServer.Policies;
 
-/// <summary>Why a grant was refused: a malformed request (400), a credential about to end (401) or a refusal by policy (403).</summary>
-public enum GrantFailure
-{
-    InvalidRequest,
-    Forbidden,
-    CredentialExpiring,
-}
-
-/// <summary>A grant, or why there is none.</summary>
-public readonly record struct GrantResult(TokenGrant? Grant, GrantFailure Failure, string Detail)
-{
-    public static GrantResult Granted(TokenGrant grant) => new(grant, default, string.Empty);
-
-    public static GrantResult Invalid(string detail) => new(null, GrantFailure.InvalidRequest, detail);
-
-    public static GrantResult Forbidden(string detail) => new(null, GrantFailure.Forbidden, detail);
-
-    public static GrantResult CredentialExpiring(string detail) => new(null, GrantFailure.CredentialExpiring, detail);
-}
-
 /// <summary>
 /// Decides what a token carries: clientId, capability and TTL from policy, narrowed (never widened) by the request.
 /// Pure: no I/O, so it runs on every token request without touching the account store.

@@ -8,10 +8,3 @@ public sealed record TokenParameters(string? ClientId, string? Capability, strin
 {
     public static TokenParameters None { get; } = new(null, null, null);
 }
-
-/// <summary>The identity a session or credential proves.</summary>
-/// <param name="UserId">Stable account id.</param>
-/// <param name="UserName">The login name.</param>
-/// <param name="ClientId">The user's own Ably clientId.</param>
-/// <param name="Roles">The user's roles.</param>
-public sealed record AccountIdentity(string UserId, string UserName, string ClientId, IReadOnlyList<string> Roles);

@@ -5,14 +5,11 @@ using Microsoft.Extensions.Options;
 
 namespace AblyAuthServer.Sessions;
 
-/// <summary>An account's state as sessions need it.</summary>
-public readonly record struct AccountStatus(bool Exists, string? SecurityStamp, bool IsDisabled);
-
 /// <summary>
-/// Reads account state at most once per <see cref="SessionOptions.AccountCheckInterval"/> per account, so that
+/// Reads account state at most once per <see cref="SessionsOptions.AccountCheckInterval"/> per account, so that
 /// token refreshes cost no database round trip while password changes, removals and disabling still take effect.
 /// </summary>
-public sealed class AccountStatusCache(IServiceScopeFactory scopes, IOptions<SessionOptions> options) : IDisposable
+public sealed class AccountStatusCache(IServiceScopeFactory scopes, IOptions<SessionsOptions> options) : IDisposable
 {
     /// <summary>What the cache may hold, in estimated bytes.</summary>
     public const long CacheBytesLimit = 8L * 1024 * 1024;

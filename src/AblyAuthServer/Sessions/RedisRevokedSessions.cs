@@ -1,15 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using AblyAuthServer.Hosting.Redis;
+using AblyAuthServer.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace AblyAuthServer.Sessions;
-
-/// <summary>Logout could not be recorded in the shared store: other replicas may still accept the session.</summary>
-public sealed class RevocationNotSharedException(Exception inner)
-    : Exception("The logout was not recorded in Redis.", inner);
 
 /// <summary>
 /// The logout list shared through Redis, read from memory: a logout SETs <c>ablyauth:revoked:&lt;id&gt;</c> (expiring

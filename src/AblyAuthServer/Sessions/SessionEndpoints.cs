@@ -1,7 +1,7 @@
 using AblyAuthServer.Accounts;
+using AblyAuthServer.Authentication;
 using AblyAuthServer.Hosting;
-using AblyAuthServer.Hosting.RateLimiting;
-using AblyAuthServer.Hosting.Redis;
+using AblyAuthServer.Redis;
 using AblyAuthServer.Throttling;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
@@ -11,29 +11,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
 namespace AblyAuthServer.Sessions;
-
-/// <summary>The login response: the session token (also set as an HttpOnly cookie), its expiry and the clientId.</summary>
-/// <param name="SessionToken">Send as 'Authorization: Bearer &lt;sessionToken&gt;' (or rely on the cookie) to the token endpoints.</param>
-/// <param name="ExpiresAt">When the session ends (absolute, not sliding).</param>
-/// <param name="ClientId">The Ably clientId tokens for this session carry.</param>
-public sealed record LoginResponse(string SessionToken, DateTimeOffset ExpiresAt, string ClientId);
-
-/// <summary>Login credentials, as JSON or form fields.</summary>
-/// <param name="Username">The account's user name.</param>
-/// <param name="Password">The account's password.</param>
-public sealed record LoginRequest(string Username, string Password);
-
-/// <summary><c>Auth</c>: which credential forms the token endpoints accept.</summary>
-public sealed class CallerAuthOptions
-{
-    public const string SectionName = "Auth";
-
-    /// <summary>Accept <c>Authorization: Basic</c> (user name and password on every request).</summary>
-    public bool AllowBasic { get; set; } = true;
-}
-
-/// <summary>Endpoint metadata: may run while the shared logout list is stale (logout itself must still work then).</summary>
-public sealed class AllowsStaleLogoutList;
 
 public static class SessionEndpoints
 {
@@ -48,7 +25,7 @@ public static class SessionEndpoints
     /// <summary>Sessions, the authentication schemes (session cookie, Bearer session token, Basic) and their policies.</summary>
     public static IServiceCollection AddSessions(this IServiceCollection services)
     {
-        services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.SectionName).ValidateDataAnnotations()
+        services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => o.Lifetime > TimeSpan.Zero, "Sessions:Lifetime (SESSIONS__LIFETIME) must be positive.")
             .Validate(o => o.AccountCheckInterval >= TimeSpan.Zero, "Sessions:AccountCheckInterval (SESSIONS__ACCOUNTCHECKINTERVAL) must not be negative.")
             .ValidateOnStart();
@@ -73,19 +50,19 @@ public static class SessionEndpoints
         // No default scheme: a request is authenticated only when its endpoint's policy names a scheme, so credentials
         // sent to a probe, a 404 or the OpenAPI document cost nothing (a Basic header there would cost a hash).
         services.AddAuthentication()
-            .AddPolicyScheme(AuthSchemes.Caller, null, scheme => scheme.ForwardDefaultSelector = context =>
+            .AddPolicyScheme(CallerSchemes.Caller, null, scheme => scheme.ForwardDefaultSelector = context =>
                 context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
                 && context.RequestServices.GetRequiredService<IOptions<CallerAuthOptions>>().Value.AllowBasic
-                    ? AuthSchemes.Basic
-                    : AuthSchemes.Session)
-            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(AuthSchemes.Session, null)
-            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(AuthSchemes.Basic, null);
+                    ? CallerSchemes.Basic
+                    : CallerSchemes.Session)
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(CallerSchemes.Session, null)
+            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(CallerSchemes.Basic, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(IssueTokensPolicy, policy => policy
-                .AddAuthenticationSchemes(AuthSchemes.Caller)
+                .AddAuthenticationSchemes(CallerSchemes.Caller)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(context => !context.User.HasClaim(AuthenticatedCaller.DisabledClaim, "true")))
-            .AddPolicy(SessionPolicy, policy => policy.AddAuthenticationSchemes(AuthSchemes.Session).RequireAuthenticatedUser());
+            .AddPolicy(SessionPolicy, policy => policy.AddAuthenticationSchemes(CallerSchemes.Session).RequireAuthenticatedUser());
         return services;
     }
 
@@ -120,7 +97,7 @@ public static class SessionEndpoints
         CredentialVerifier credentials,
         CredentialGuessingLimits limits,
         SessionTokens tokens,
-        IOptions<SessionOptions> options,
+        IOptions<SessionsOptions> options,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -175,7 +152,7 @@ public static class SessionEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Logout(
-        HttpContext context, IRevokedSessions revoked, IOptions<SessionOptions> options, CancellationToken cancellationToken)
+        HttpContext context, IRevokedSessions revoked, IOptions<SessionsOptions> options, CancellationToken cancellationToken)
     {
         var session = context.Features.GetRequiredFeature<AuthenticatedCaller>().Session!;
         context.Response.Cookies.Delete(options.Value.CookieName, CookieOptions(context, options.Value, expires: null));
@@ -200,7 +177,7 @@ public static class SessionEndpoints
         return TypedResults.NoContent();
     }
 
-    private static CookieOptions CookieOptions(HttpContext context, SessionOptions options, DateTimeOffset? expires) => new()
+    private static CookieOptions CookieOptions(HttpContext context, SessionsOptions options, DateTimeOffset? expires) => new()
     {
         HttpOnly = true,
         SameSite = SameSiteMode.Lax,

@@ -1,11 +1,7 @@
-using AblyAuthServer.Hosting.RateLimiting;
-using AblyAuthServer.Hosting.Redis;
+using AblyAuthServer.Redis;
 using Microsoft.Extensions.Options;
 
 namespace AblyAuthServer.Throttling;
-
-/// <summary>A credential check refused before any password was hashed: the status, its detail, and when to retry.</summary>
-public readonly record struct LimitRefusal(int Status, string Detail, TimeSpan RetryAfter);
 
 /// <summary>
 /// The limits on guessing passwords, per client address and per user name, for every path that checks a password.

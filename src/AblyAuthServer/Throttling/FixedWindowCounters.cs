@@ -1,11 +1,8 @@
-using AblyAuthServer.Hosting.Redis;
+using AblyAuthServer.Redis;
 using Microsoft.Extensions.Caching.Memory;
 using StackExchange.Redis;
 
 namespace AblyAuthServer.Throttling;
-
-/// <summary>A fixed window's count after an addition, and how long until the window starts over.</summary>
-public readonly record struct WindowCount(long Count, TimeSpan ResetsIn);
 
 /// <summary>
 /// Fixed-window counters keyed by a string: in this process's memory, or in Redis (shared by every replica) when it is

@@ -1,5 +1,7 @@
 using AblyAuthServer.Ably;
 
+
+
 namespace AblyAuthServer.Tokens;
 
 /// <summary>OpenAPI descriptions shared by the GET and POST forms of each token endpoint.</summary>

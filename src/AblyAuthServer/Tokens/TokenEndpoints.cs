@@ -1,9 +1,10 @@
 using AblyAuthServer.Ably;
+using AblyAuthServer.Authentication;
 using AblyAuthServer.Hosting;
-using AblyAuthServer.Hosting.RateLimiting;
 using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.Policies;
 using AblyAuthServer.Sessions;
+using AblyAuthServer.Throttling;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;

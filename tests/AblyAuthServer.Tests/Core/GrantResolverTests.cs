@@ -1,5 +1,6 @@
-using AblyAuthServer.Ably;
 using AblyAuthServer.Policies;
+
+
 
 namespace AblyAuthServer.Tests.Core;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using AblyAuthServer.Sessions;
+using AblyAuthServer.Authentication;
 using AblyAuthServer.Tests.Infrastructure;
 
 namespace AblyAuthServer.Tests.Hardening;

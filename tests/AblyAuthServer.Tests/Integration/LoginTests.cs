@@ -1,7 +1,8 @@
-using AblyAuthServer.Accounts;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
+using AblyAuthServer.Accounts;
+using AblyAuthServer.Authentication;
 using AblyAuthServer.Sessions;
 using AblyAuthServer.Tests.Infrastructure;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using AblyAuthServer.Sessions;
+using AblyAuthServer.Authentication;
 using AblyAuthServer.Tests.Infrastructure;
 
 namespace AblyAuthServer.Tests.Integration;

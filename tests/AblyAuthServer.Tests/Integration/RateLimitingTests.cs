@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
-using AblyAuthServer.Hosting.RateLimiting;
 using AblyAuthServer.Tests.Infrastructure;
+using AblyAuthServer.Throttling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
-using AblyAuthServer.Accounts;
 using System.Net;
-using AblyAuthServer.Sessions;
+using AblyAuthServer.Accounts;
+using AblyAuthServer.Authentication;
 using AblyAuthServer.Tests.Infrastructure;
 
 namespace AblyAuthServer.Tests.Integration;

@@ -1,11 +1,9 @@
 using System.Diagnostics.Metrics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using AblyAuthServer.Accounts;
-using AblyAuthServer.Hosting.RateLimiting;
 using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.Tests.Infrastructure;
+using AblyAuthServer.Throttling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using AblyAuthServer.Hosting;
-using AblyAuthServer.Hosting.RateLimiting;
 using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.Tests.Infrastructure;
+using AblyAuthServer.Throttling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using AblyAuthServer.Authentication;
 using AblyAuthServer.Sessions;
 using AblyAuthServer.Tests.Infrastructure;
 

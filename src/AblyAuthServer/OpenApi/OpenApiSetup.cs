@@ -1,0 +1,82 @@
+using Microsoft.OpenApi;
+
+namespace AblyAuthServer.OpenApi;
+
+public static class OpenApiEndpoints
+{
+    public const string DocumentName = "v1";
+    public const string DocumentPath = "/swagger/v1/swagger.json";
+    public const string BasicScheme = "basic";
+    public const string BearerScheme = "sessionBearer";
+    public const string CookieScheme = "sessionCookie";
+
+    /// <summary>The OpenAPI document: operations, schemas, security schemes and examples for client generators.</summary>
+    public static IServiceCollection AddOpenApiDocument(this IServiceCollection services)
+    {
+        services.AddOptions<OpenApiOptions>().BindConfiguration(OpenApiOptions.SectionName);
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(swagger =>
+        {
+            swagger.SwaggerDoc(DocumentName, new OpenApiInfo
+            {
+                Title = "AblyAuthServer",
+                Version = "v1",
+                Description = "Logs an app's users in and issues Ably JWTs and TokenRequests whose clientId and capability come from "
+                    + "per-role policy. Point an Ably SDK's authUrl at /ably/token (or /ably/token-request). Errors are RFC 9457 problem details; "
+                    + "401 means authenticate again (SDKs retry later), 403 means refused (SDKs stop).",
+            });
+            swagger.SupportNonNullableReferenceTypes();
+            swagger.NonNullableReferenceTypesAsRequired();
+
+            // Relative, so the committed document does not depend on where the server runs.
+            swagger.AddServer(new OpenApiServer { Url = "/", Description = "This server" });
+            swagger.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "AblyAuthServer.xml"));
+            swagger.AddSecurityDefinition(BearerScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "The sessionToken from POST /auth/login, as 'Authorization: Bearer <sessionToken>'.",
+            });
+            swagger.AddSecurityDefinition(CookieScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Cookie,
+                Name = "ably_session",
+                Description = "The HttpOnly session cookie set by POST /auth/login (its name is Sessions:CookieName).",
+            });
+            swagger.AddSecurityDefinition(BasicScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "basic",
+                Description = "An account's user name and password on every request (Auth:AllowBasic).",
+            });
+            swagger.OperationFilter<AblyOperationFilter>();
+            swagger.DocumentFilter<TagDescriptionsFilter>();
+            swagger.SchemaFilter<OpenBodySchemaFilter>();
+        });
+        return services;
+    }
+
+    public static WebApplication MapOpenApiDocument(this WebApplication app)
+    {
+        var options = app.Configuration.GetSection(OpenApiOptions.SectionName).Get<OpenApiOptions>() ?? new OpenApiOptions();
+        if (options.Enabled)
+        {
+            app.UseSwagger();
+            if (options.SwaggerUi)
+            {
+                app.UseSwaggerUI();
+            }
+        }
+
+        return app;
+    }
+
+    /// <summary>The document as JSON, exactly as the middleware serves it.</summary>
+    public static string Serialize(OpenApiDocument document)
+    {
+        using var writer = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        document.SerializeAsV3(new OpenApiJsonWriter(writer));
+        return writer.ToString();
+    }
+}

@@ -1,0 +1,7 @@
+namespace AblyAuthServer.Sessions;
+
+/// <summary>The login response: the session token (also set as an HttpOnly cookie), its expiry and the clientId.</summary>
+/// <param name="SessionToken">Send as 'Authorization: Bearer &lt;sessionToken&gt;' (or rely on the cookie) to the token endpoints.</param>
+/// <param name="ExpiresAt">When the session ends (absolute, not sliding).</param>
+/// <param name="ClientId">The Ably clientId tokens for this session carry.</param>
+public sealed record LoginResponse(string SessionToken, DateTimeOffset ExpiresAt, string ClientId);
