@@ -20,7 +20,40 @@ export const TEST_KEY = Object.freeze({
   },
 });
 
-/** One account per default role (src/AblyAuthServer/appsettings.json, Policies:Roles). */
+/**
+ * The roles the server runs with, configured as an operator would (nothing is merged with the server's example roles,
+ * which apply only when no role is configured): channel grants per role, and whether it may ask for any clientId.
+ */
+export const ROLES = Object.freeze({
+  member: {
+    capabilities: [
+      { channel: 'chat:*', operations: ['publish', 'subscribe', 'presence', 'history'] },
+      { channel: 'private:{clientId}', operations: ['publish', 'subscribe', 'presence', 'history'] },
+    ],
+  },
+  viewer: { capabilities: [{ channel: 'chat:*', operations: ['subscribe', 'history'] }] },
+  // A trusted backend: every operation on every channel, as any clientId. Never a shipped default.
+  service: { allowAnyClientId: true, capabilities: [{ channel: '*', operations: ['*'] }] },
+});
+
+/** ROLES as the environment variables that configure them (Policies__Roles__<role>__…). */
+export function rolesEnvironment(roles = ROLES) {
+  const env = {};
+  for (const [role, policy] of Object.entries(roles)) {
+    if (policy.allowAnyClientId) {
+      env[`Policies__Roles__${role}__AllowAnyClientId`] = 'true';
+    }
+    policy.capabilities.forEach(({ channel, operations }, i) => {
+      env[`Policies__Roles__${role}__Capabilities__${i}__Channel`] = channel;
+      operations.forEach((operation, j) => {
+        env[`Policies__Roles__${role}__Capabilities__${i}__Operations__${j}`] = operation;
+      });
+    });
+  }
+  return env;
+}
+
+/** One account per role in ROLES. */
 export const USERS = Object.freeze({
   member: Object.freeze({ username: 'alice', password: 'correct horse battery', role: 'member', clientId: 'alice' }),
   viewer: Object.freeze({ username: 'victor', password: 'viewer horse battery', role: 'viewer', clientId: 'victor' }),
@@ -28,13 +61,13 @@ export const USERS = Object.freeze({
   service: Object.freeze({ username: 'backend', password: 'service horse battery', role: 'service', clientId: 'backend-svc' }),
 });
 
-/** What the default policies grant each role, as the canonical JSON string the server must put in tokens. */
+/** What ROLES grant each account, as the canonical JSON string the server must put in tokens. */
 export const EXPECTED_CAPABILITY = Object.freeze({
-  member: JSON.stringify({ 'chat:*': ['history', 'presence', 'publish', 'subscribe'], 'private:alice': ['*'] }),
+  member: JSON.stringify({ 'chat:*': ['history', 'presence', 'publish', 'subscribe'], 'private:alice': ['history', 'presence', 'publish', 'subscribe'] }),
   viewer: JSON.stringify({ 'chat:*': ['history', 'subscribe'] }),
   service: JSON.stringify({ '*': ['*'] }),
 });
 
 /** The server's default token lifetime (Ably:DefaultTtl) and ceiling (Ably:MaxTtl), in seconds. */
 export const DEFAULT_TTL_SECONDS = 60 * 60;
-export const MAX_TTL_SECONDS = 24 * 60 * 60;
+export const MAX_TTL_SECONDS = 60 * 60;

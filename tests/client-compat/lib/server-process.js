@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { TEST_KEY, USERS } from './config.js';
+import { TEST_KEY, USERS, rolesEnvironment } from './config.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -99,6 +99,7 @@ function serverEnvironment({ databasePath, port, extra }) {
     RateLimiting__Login__PerIp__PermitLimit: '100000',
     RateLimiting__Login__PerUsername__PermitLimit: '100000',
     RateLimiting__Tokens__PerUser__PermitLimit: '100000',
+    ...rolesEnvironment(),
     ...extra,
   };
   return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== null));
