@@ -1,3 +1,4 @@
+using AblyAuthServer.Benchmarks;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 

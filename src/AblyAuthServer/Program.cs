@@ -1,4 +1,5 @@
 using AblyAuthServer.Accounts;
+using AblyAuthServer.Authentication;
 using AblyAuthServer.Demo;
 using AblyAuthServer.Health;
 using AblyAuthServer.Hosting;
@@ -10,7 +11,6 @@ using AblyAuthServer.Redis;
 using AblyAuthServer.Sessions;
 using AblyAuthServer.Throttling;
 using AblyAuthServer.Tokens;
-
 
 
 return await StartupGuard.RunGuardedAsync(async () =>
@@ -37,6 +37,7 @@ return await StartupGuard.RunGuardedAsync(async () =>
     builder.Services.AddPolicies();
     builder.Services.AddAccounts();
     builder.Services.AddSessions();
+    builder.Services.AddCallerAuthentication();
     builder.Services.AddTokens();
     builder.Services.AddHealth();
     builder.Services.AddOpenApiDocument();

@@ -2,7 +2,6 @@ using AblyAuthServer.Sessions;
 using AblyAuthServer.Throttling;
 
 
-
 namespace AblyAuthServer.Accounts;
 
 /// <summary>

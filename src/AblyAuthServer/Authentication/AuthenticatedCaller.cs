@@ -17,6 +17,14 @@ public sealed record AuthenticatedCaller(AccountIdentity Account, SessionTicket?
     public const string ClientIdClaim = "client_id";
     public const string DisabledClaim = "account_disabled";
 
+    /// <summary>
+    /// Binds the caller the endpoint's caller source authenticated; only endpoints that require a caller take it, so
+    /// its absence is a bug, not a client error.
+    /// </summary>
+    public static ValueTask<AuthenticatedCaller> BindAsync(HttpContext context) =>
+        ValueTask.FromResult(context.Features.Get<AuthenticatedCaller>()
+            ?? throw new InvalidOperationException("The endpoint takes an AuthenticatedCaller but does not require a caller."));
+
     public ClaimsPrincipal ToPrincipal(string scheme)
     {
         var claims = new List<Claim>(4 + Account.Roles.Count)

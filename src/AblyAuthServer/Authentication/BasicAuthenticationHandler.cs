@@ -32,9 +32,9 @@ internal sealed class BasicAuthenticationHandler(
             return AuthenticateResult.Fail("The Basic credentials are malformed.");
         }
 
-        if (userName.Length > SessionEndpoints.MaxUserNameLength || password.Length > SessionEndpoints.MaxPasswordLength)
+        if (userName.Length > LoginRequest.MaxUserNameLength || password.Length > LoginRequest.MaxPasswordLength)
         {
-            Context.Items[RefusalKey] = new LimitRefusal(StatusCodes.Status400BadRequest, SessionEndpoints.TooLongDetail, TimeSpan.Zero);
+            Context.Items[RefusalKey] = new LimitRefusal(StatusCodes.Status400BadRequest, LoginRequest.TooLongDetail, TimeSpan.Zero);
             return AuthenticateResult.Fail("The Basic credentials are too long.");
         }
 
@@ -65,11 +65,11 @@ internal sealed class BasicAuthenticationHandler(
     {
         if (Context.Items[RefusalKey] is LimitRefusal refused)
         {
-            return AuthProblems.WriteAsync(Context, refused.Status, refused.Detail);
+            return ProblemResponses.WriteAsync(Context, refused.Status, refused.Detail);
         }
 
         Response.Headers.WWWAuthenticate = $"Basic realm=\"{CallerSchemes.Realm}\", charset=\"UTF-8\"";
-        return AuthProblems.WriteAsync(Context, StatusCodes.Status401Unauthorized, AuthProblems.InvalidCredentials);
+        return ProblemResponses.WriteAsync(Context, StatusCodes.Status401Unauthorized, AuthProblems.InvalidCredentials);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => CallerSchemes.ForbidAsync(Context);

@@ -1,19 +1,35 @@
+using AblyAuthServer.Hosting;
+
+
 namespace AblyAuthServer.Authentication;
 
-/// <summary>Scheme names, the scheme that picks between them, and the shared failure responses.</summary>
+/// <summary>The authentication scheme names, and the refusal every caller scheme answers a forbidden caller with.</summary>
 public static class CallerSchemes
 {
-    /// <summary>Picks Basic for <c>Authorization: Basic</c> (when allowed), the session scheme otherwise.</summary>
+    /// <summary>The policy scheme that forwards each request to the scheme its <see cref="ICallerSource"/> names.</summary>
     public const string Caller = "Caller";
     public const string Session = "Session";
     public const string Basic = "Basic";
     public const string Realm = "AblyAuthServer";
 
+    /// <summary>The scheme the first source that claims <paramref name="request"/> names.</summary>
+    public static string Select(ICallerSource[] sources, HttpRequest request)
+    {
+        foreach (var source in sources)
+        {
+            if (source.SchemeFor(request) is { } scheme)
+            {
+                return scheme;
+            }
+        }
+
+        return Session;
+    }
+
     internal static Task ForbidAsync(HttpContext context)
     {
         var disabled = context.Features.Get<AuthenticatedCaller>()?.IsDisabled == true;
-        return AuthProblems.WriteAsync(context, StatusCodes.Status403Forbidden,
+        return ProblemResponses.WriteAsync(context, StatusCodes.Status403Forbidden,
             disabled ? AuthProblems.AccountDisabled : "This account may not perform this action.");
     }
-
 }

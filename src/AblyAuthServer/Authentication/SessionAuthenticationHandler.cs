@@ -67,11 +67,11 @@ internal sealed class SessionAuthenticationHandler(
         if (Context.Items.ContainsKey(StaleKey))
         {
             Response.Headers.RetryAfter = ProblemResponses.RetryAfterSeconds(SharedRedis.OutageRetryAfter);
-            return AuthProblems.WriteAsync(Context, StatusCodes.Status503ServiceUnavailable, AuthProblems.LogoutListUnavailable);
+            return ProblemResponses.WriteAsync(Context, StatusCodes.Status503ServiceUnavailable, AuthProblems.LogoutListUnavailable);
         }
 
         Response.Headers.WWWAuthenticate = $"Bearer realm=\"{CallerSchemes.Realm}\"";
-        return AuthProblems.WriteAsync(Context, StatusCodes.Status401Unauthorized, AuthProblems.SessionRequired);
+        return ProblemResponses.WriteAsync(Context, StatusCodes.Status401Unauthorized, AuthProblems.SessionRequired);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) => CallerSchemes.ForbidAsync(Context);

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using AblyAuthServer.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace AblyAuthServer.Demo;
@@ -8,8 +9,8 @@ public static class DemoEndpoints
     /// <summary>Where the page lives; the page's own URLs are relative to it.</summary>
     public const string BasePath = "/demo";
 
-    // The page only ever talks to this origin, so everything else can be refused.
-    private const string ContentSecurityPolicy =
+    /// <summary>The page only ever talks to this origin, so everything else can be refused.</summary>
+    public const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
@@ -46,17 +47,18 @@ public static class DemoEndpoints
             return app;
         }
 
-        var demo = app.MapGroup(BasePath).ExcludeFromDescription();
+        // The page shows tokens: no cache keeps it or its scripts, which are also always fresh after an upgrade.
+        var demo = app.MapGroup(BasePath).ExcludeFromDescription().WithContentSecurityPolicy(ContentSecurityPolicy).NoStore();
         demo.MapGet("", ServePage).WithName("GetDemoPage");
         demo.MapGet("/{**file}", ServeAsset).WithName("GetDemoAsset");
         return app;
     }
 
-    private static IResult ServePage(HttpContext context) => Serve(context, "index.html");
+    private static IResult ServePage() => Serve("index.html");
 
-    private static IResult ServeAsset(HttpContext context, string file) => Serve(context, file);
+    private static IResult ServeAsset(string file) => Serve(file);
 
-    private static IResult Serve(HttpContext context, string file)
+    private static IResult Serve(string file)
     {
         if (!Assets.TryGetValue(file, out var asset))
         {
@@ -66,12 +68,6 @@ public static class DemoEndpoints
         var stream = typeof(DemoEndpoints).Assembly.GetManifestResourceStream(asset.ResourceName)
             ?? throw new InvalidOperationException($"The demo asset {asset.ResourceName} is not embedded in the assembly.");
 
-        var headers = context.Response.Headers;
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = "no-referrer";
-        // The page shows tokens; keep it and its scripts out of shared caches and always fresh after an upgrade.
-        headers.CacheControl = "no-store";
         return TypedResults.Stream(stream, asset.ContentType);
     }
 

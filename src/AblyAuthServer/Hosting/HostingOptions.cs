@@ -15,6 +15,6 @@ public sealed class HostingOptions
 
     public int MaxRequestHeadersTotalSize { get; set; } = 32 * 1024;
 
-    /// <summary>Kestrel's limit for any request; the login and token endpoints allow only <see cref="RequestFields.MaxBytes"/>.</summary>
+    /// <summary>Kestrel's limit for any request; the login and token endpoints allow only <see cref="SmallBody.MaxBytes"/>.</summary>
     public long MaxRequestBodySize { get; set; } = 64 * 1024;
 }

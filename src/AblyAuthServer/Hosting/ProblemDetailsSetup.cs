@@ -10,6 +10,7 @@ public static class ProblemDetailsSetup
     /// </summary>
     public static IServiceCollection AddProblemResponses(this IServiceCollection services)
     {
+        services.AddExceptionHandler<InvalidRequestExceptionHandler>();
         var writersBefore = services.Count(d => d.ServiceType == typeof(IProblemDetailsWriter));
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
@@ -35,20 +36,37 @@ public static class ProblemDetailsSetup
             };
         });
 
-        // The framework's writer declines when Accept names no JSON type (text/plain, text/html, image/png): a refusal
-        // then became an empty 500 or a plain-text status page. A problem is this API's only error format, so it is
-        // written whatever the client said it accepts.
         var framework = services.Where(d => d.ServiceType == typeof(IProblemDetailsWriter)).Skip(writersBefore).Single();
         services.Remove(framework);
         services.AddSingleton<IProblemDetailsWriter>(provider =>
-            new AcceptAnyProblemWriter((IProblemDetailsWriter)ActivatorUtilities.CreateInstance(provider, framework.ImplementationType!)));
+            new ProblemWriter((IProblemDetailsWriter)ActivatorUtilities.CreateInstance(provider, framework.ImplementationType!)));
         return services;
     }
 
-    private sealed class AcceptAnyProblemWriter(IProblemDetailsWriter framework) : IProblemDetailsWriter
+    /// <summary>
+    /// The one place every problem passes through. The framework's writer declines when Accept names no JSON type
+    /// (a refusal then became an empty 500 or a plain-text page); a problem is this API's only error format, so it is
+    /// written whatever the client accepts. No cache keeps one, and the endpoint's problem metadata is applied.
+    /// </summary>
+    private sealed class ProblemWriter(IProblemDetailsWriter framework) : IProblemDetailsWriter
     {
         public bool CanWrite(ProblemDetailsContext context) => true;
 
-        public ValueTask WriteAsync(ProblemDetailsContext context) => framework.WriteAsync(context);
+        public ValueTask WriteAsync(ProblemDetailsContext context)
+        {
+            var http = context.HttpContext;
+            http.Response.Headers.CacheControl = "no-store";
+            if (http.GetEndpoint()?.Metadata.GetOrderedMetadata<IProblemResponseMetadata>() is { Count: > 0 } additions)
+            {
+                // The status the response will carry: problems written by results name it only in the body.
+                context.ProblemDetails.Status ??= http.Response.StatusCode;
+                foreach (var addition in additions)
+                {
+                    addition.OnWriting(http, context.ProblemDetails);
+                }
+            }
+
+            return framework.WriteAsync(context);
+        }
     }
 }

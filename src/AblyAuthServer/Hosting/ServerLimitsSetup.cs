@@ -21,8 +21,8 @@ public static class ServerLimits
                 "Hosting:MaxRequestHeaderCount (HOSTING__MAXREQUESTHEADERCOUNT) must be between 16 and 1000.")
             .Validate(o => o.MaxRequestHeadersTotalSize is >= 8 * 1024 and <= 1024 * 1024,
                 "Hosting:MaxRequestHeadersTotalSize (HOSTING__MAXREQUESTHEADERSTOTALSIZE) must be between 8192 and 1048576 bytes.")
-            .Validate(o => o.MaxRequestBodySize is >= RequestFields.MaxBytes and <= 100 * 1024 * 1024,
-                $"Hosting:MaxRequestBodySize (HOSTING__MAXREQUESTBODYSIZE) must be between {RequestFields.MaxBytes} and 104857600 bytes.")
+            .Validate(o => o.MaxRequestBodySize is >= SmallBody.MaxBytes and <= 100 * 1024 * 1024,
+                $"Hosting:MaxRequestBodySize (HOSTING__MAXREQUESTBODYSIZE) must be between {SmallBody.MaxBytes} and 104857600 bytes.")
             .ValidateOnStart();
 
         services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((host, hosting) =>

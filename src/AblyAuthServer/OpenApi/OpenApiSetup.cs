@@ -1,14 +1,13 @@
+using AblyAuthServer.Authentication;
+using AblyAuthServer.Hosting;
 using Microsoft.OpenApi;
 
 namespace AblyAuthServer.OpenApi;
 
-public static class OpenApiEndpoints
+public static class OpenApiSetup
 {
     public const string DocumentName = "v1";
     public const string DocumentPath = "/swagger/v1/swagger.json";
-    public const string BasicScheme = "basic";
-    public const string BearerScheme = "sessionBearer";
-    public const string CookieScheme = "sessionCookie";
 
     /// <summary>The OpenAPI document: operations, schemas, security schemes and examples for client generators.</summary>
     public static IServiceCollection AddOpenApiDocument(this IServiceCollection services)
@@ -31,42 +30,51 @@ public static class OpenApiEndpoints
             // Relative, so the committed document does not depend on where the server runs.
             swagger.AddServer(new OpenApiServer { Url = "/", Description = "This server" });
             swagger.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "AblyAuthServer.xml"));
-            swagger.AddSecurityDefinition(BearerScheme, new OpenApiSecurityScheme
+            swagger.AddSecurityDefinition(AuthenticationSetup.SessionBearerOpenApiScheme, new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.Http,
                 Scheme = "bearer",
                 Description = "The sessionToken from POST /auth/login, as 'Authorization: Bearer <sessionToken>'.",
             });
-            swagger.AddSecurityDefinition(CookieScheme, new OpenApiSecurityScheme
+            swagger.AddSecurityDefinition(AuthenticationSetup.SessionCookieOpenApiScheme, new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.ApiKey,
                 In = ParameterLocation.Cookie,
                 Name = "ably_session",
                 Description = "The HttpOnly session cookie set by POST /auth/login (its name is Sessions:CookieName).",
             });
-            swagger.AddSecurityDefinition(BasicScheme, new OpenApiSecurityScheme
+            swagger.AddSecurityDefinition(AuthenticationSetup.BasicOpenApiScheme, new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.Http,
                 Scheme = "basic",
                 Description = "An account's user name and password on every request (Auth:AllowBasic).",
             });
-            swagger.OperationFilter<AblyOperationFilter>();
+            swagger.OperationFilter<EndpointMetadataOperationFilter>();
             swagger.DocumentFilter<TagDescriptionsFilter>();
-            swagger.SchemaFilter<OpenBodySchemaFilter>();
+            swagger.SchemaFilter<OpenSchemaFilter>();
         });
         return services;
     }
 
+    /// <summary>
+    /// The document at <see cref="DocumentPath"/> and, when switched on, Swagger UI under <c>/swagger</c>, both as
+    /// endpoints, so they carry their own response policies: Swagger UI runs inline bootstrap code, so its pages declare
+    /// no content security policy rather than break under the API's deny-all one.
+    /// </summary>
     public static WebApplication MapOpenApiDocument(this WebApplication app)
     {
         var options = app.Configuration.GetSection(OpenApiOptions.SectionName).Get<OpenApiOptions>() ?? new OpenApiOptions();
-        if (options.Enabled)
+        if (!options.Enabled)
         {
-            app.UseSwagger();
-            if (options.SwaggerUi)
-            {
-                app.UseSwaggerUI();
-            }
+            return app;
+        }
+
+        app.MapSwagger().ExcludeFromDescription();
+        if (options.SwaggerUi)
+        {
+            var ui = ((IApplicationBuilder)app).New().UseSwaggerUI().Build();
+            app.Map("/swagger", ui).WithContentSecurityPolicy(null).ExcludeFromDescription();
+            app.Map("/swagger/{**asset}", ui).WithContentSecurityPolicy(null).ExcludeFromDescription();
         }
 
         return app;

@@ -1,5 +1,6 @@
 using AblyAuthServer.Ably;
 
+
 namespace AblyAuthServer.Policies;
 
 /// <summary>A grant, or why there is none.</summary>

@@ -1,12 +1,11 @@
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Authentication;
 using AblyAuthServer.Hosting;
+using AblyAuthServer.OpenApi;
 using AblyAuthServer.Redis;
 using AblyAuthServer.Throttling;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -14,22 +13,13 @@ namespace AblyAuthServer.Sessions;
 
 public static class SessionEndpoints
 {
-    public const string IssueTokensPolicy = "IssueTokens";
-    public const string SessionPolicy = "Session";
-    public const int MaxUserNameLength = 256;
-    public const int MaxPasswordLength = 1024;
-
-    /// <summary>The refusal for credentials over the length caps, which are refused before any hash is computed.</summary>
-    public static readonly string TooLongDetail = $"'username' is limited to {MaxUserNameLength} characters and 'password' to {MaxPasswordLength}.";
-
-    /// <summary>Sessions, the authentication schemes (session cookie, Bearer session token, Basic) and their policies.</summary>
+    /// <summary>Sessions: their options, the key ring that protects their tokens, and the logout list.</summary>
     public static IServiceCollection AddSessions(this IServiceCollection services)
     {
         services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => o.Lifetime > TimeSpan.Zero, "Sessions:Lifetime (SESSIONS__LIFETIME) must be positive.")
             .Validate(o => o.AccountCheckInterval >= TimeSpan.Zero, "Sessions:AccountCheckInterval (SESSIONS__ACCOUNTCHECKINTERVAL) must not be negative.")
             .ValidateOnStart();
-        services.AddOptions<CallerAuthOptions>().BindConfiguration(CallerAuthOptions.SectionName);
 
         // The key ring lives with the account store (see AccountStore): shared by every replica with PostgreSQL.
         services.AddDataProtection().SetApplicationName("AblyAuthServer");
@@ -47,116 +37,77 @@ public static class SessionEndpoints
             : provider.GetRequiredService<InMemoryRevokedSessions>());
         services.AddHostedService<RedisRevokedSessions.Feed>();
         services.AddSingleton<AccountStatusCache>();
-        // No default scheme: a request is authenticated only when its endpoint's policy names a scheme, so credentials
-        // sent to a probe, a 404 or the OpenAPI document cost nothing (a Basic header there would cost a hash).
-        services.AddAuthentication()
-            .AddPolicyScheme(CallerSchemes.Caller, null, scheme => scheme.ForwardDefaultSelector = context =>
-                context.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
-                && context.RequestServices.GetRequiredService<IOptions<CallerAuthOptions>>().Value.AllowBasic
-                    ? CallerSchemes.Basic
-                    : CallerSchemes.Session)
-            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(CallerSchemes.Session, null)
-            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(CallerSchemes.Basic, null);
-        services.AddAuthorizationBuilder()
-            .AddPolicy(IssueTokensPolicy, policy => policy
-                .AddAuthenticationSchemes(CallerSchemes.Caller)
-                .RequireAuthenticatedUser()
-                .RequireAssertion(context => !context.User.HasClaim(AuthenticatedCaller.DisabledClaim, "true")))
-            .AddPolicy(SessionPolicy, policy => policy.AddAuthenticationSchemes(CallerSchemes.Session).RequireAuthenticatedUser());
         return services;
     }
 
     public static IEndpointRouteBuilder MapSessions(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/auth").WithTags("Sessions").RequireCors(CorsSetup.PolicyName);
+        var group = app.MapGroup("/auth").WithTags("Sessions").RequireCors(CorsSetup.PolicyName).NoStore();
 
         group.MapPost("/login", Login)
             .WithName("Login")
             .WithSummary("Log in with an account's user name and password")
             .WithDescription("Checks the credentials and starts a session. The session token comes back in the body and as an HttpOnly cookie; send either to the token endpoints.")
-            .Accepts<LoginRequest>("application/json", "application/x-www-form-urlencoded")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .WithResponse(StatusCodes.Status200OK, "Logged in. The same session token is set as an HttpOnly cookie.", LoginResponse.Example,
+                new OpenApiHeaderMetadata("Set-Cookie", "The session cookie: ably_session=<sessionToken>; path=/; samesite=lax; httponly; secure"))
+            .WithProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status413PayloadTooLarge,
+                StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests)
+            .WithProblemDescriptions(
+                (StatusCodes.Status400BadRequest, "The request is malformed: 'detail' says which field and why."),
+                (StatusCodes.Status401Unauthorized, "The user name or password is not valid; the same answer whatever the reason."),
+                (StatusCodes.Status413PayloadTooLarge, "The request body is larger than 16 KiB."),
+                (StatusCodes.Status415UnsupportedMediaType, "The body is neither application/json nor application/x-www-form-urlencoded."),
+                (StatusCodes.Status429TooManyRequests, "Too many attempts: the name is locked out, a login limit was reached, or password checks are busy. See Retry-After."));
 
         group.MapPost("/logout", Logout)
-            .RequireAuthorization(SessionPolicy)
+            .RequireSession()
             .WithName("Logout")
             .WithSummary("End the current session")
             .WithDescription("Ends the session given by the cookie or Bearer token: it stops working at once, and the cookie is cleared.")
             .WithMetadata(new AllowsStaleLogoutList())
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+            .WithResponse(StatusCodes.Status204NoContent, "The session ended; the cookie is cleared.")
+            .WithProblems(StatusCodes.Status401Unauthorized, StatusCodes.Status503ServiceUnavailable)
+            .WithProblemDescriptions(
+                (StatusCodes.Status401Unauthorized, "There is no valid session to end."),
+                (StatusCodes.Status503ServiceUnavailable, "The session ended on this server, but the logout could not be stored or shared yet. See Retry-After."));
 
         return app;
     }
 
     private static async Task<Results<Ok<LoginResponse>, ProblemHttpResult>> Login(
+        LoginRequest credentials,
         HttpContext context,
-        CredentialVerifier credentials,
+        CredentialVerifier verifier,
         CredentialGuessingLimits limits,
-        SessionTokens tokens,
-        IOptions<SessionsOptions> options,
-        TimeProvider time,
+        SessionStarter sessions,
         CancellationToken cancellationToken)
     {
-        context.Response.Headers.CacheControl = "no-store";
-        var (fields, problem) = await RequestFields.ReadAsync(context.Request, cancellationToken);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        var userName = fields!.GetValueOrDefault("username");
-        var password = fields!.GetValueOrDefault("password");
-        if (string.IsNullOrEmpty(userName) || string.IsNullOrEmpty(password))
-        {
-            return RequestFields.Problem(StatusCodes.Status400BadRequest, "Both 'username' and 'password' are required.");
-        }
-
-        if (userName.Length > MaxUserNameLength || password.Length > MaxPasswordLength)
-        {
-            return RequestFields.Problem(StatusCodes.Status400BadRequest, TooLongDetail);
-        }
-
         // Counted before any lookup, so names that exist and names that do not are limited identically.
-        if (await limits.CountAttemptAsync(context, userName) is { } limited)
+        if (await limits.CountAttemptAsync(context, credentials.Username) is { } limited)
         {
-            return RequestFields.Problem(limited.Status, limited.Detail);
+            return TypedResults.Problem(statusCode: limited.Status, detail: limited.Detail);
         }
 
-        var result = await credentials.VerifyAsync(userName, password, cancellationToken);
-        if (result.Outcome is CredentialOutcome.LockedOut or CredentialOutcome.Busy)
+        var result = await verifier.VerifyAsync(credentials.Username, credentials.Password, cancellationToken);
+        switch (result.Outcome)
         {
-            context.Response.Headers.RetryAfter = ProblemResponses.RetryAfterSeconds(result.RetryAfter);
-            return RequestFields.Problem(StatusCodes.Status429TooManyRequests, AuthProblems.TooManyDetail(result.Outcome));
+            case CredentialOutcome.Succeeded:
+                var user = result.User!;
+                return TypedResults.Ok(sessions.Start(context, await verifier.IdentityOfAsync(user), user.SecurityStamp ?? string.Empty));
+            case CredentialOutcome.LockedOut or CredentialOutcome.Busy:
+                context.Response.Headers.RetryAfter = ProblemResponses.RetryAfterSeconds(result.RetryAfter);
+                return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, detail: AuthProblems.TooManyDetail(result.Outcome));
+            default:
+                return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, detail: AuthProblems.InvalidCredentials);
         }
-
-        if (result.Outcome != CredentialOutcome.Succeeded)
-        {
-            return RequestFields.Problem(StatusCodes.Status401Unauthorized, AuthProblems.InvalidCredentials);
-        }
-
-        var user = result.User!;
-        var now = time.GetUtcNow();
-        var ticket = new SessionTicket(
-            SessionTokens.NewSessionId(),
-            await credentials.IdentityOfAsync(user),
-            user.SecurityStamp ?? string.Empty,
-            now,
-            now + options.Value.Lifetime);
-        var token = tokens.Protect(ticket);
-        context.Response.Cookies.Append(options.Value.CookieName, token, CookieOptions(context, options.Value, ticket.ExpiresAt));
-        return TypedResults.Ok(new LoginResponse(token, ticket.ExpiresAt, ticket.Account.ClientId));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Logout(
-        HttpContext context, IRevokedSessions revoked, IOptions<SessionsOptions> options, CancellationToken cancellationToken)
+        AuthenticatedCaller caller, HttpContext context, IRevokedSessions revoked, SessionStarter sessions, CancellationToken cancellationToken)
     {
-        var session = context.Features.GetRequiredFeature<AuthenticatedCaller>().Session!;
-        context.Response.Cookies.Delete(options.Value.CookieName, CookieOptions(context, options.Value, expires: null));
-        context.Response.Headers.CacheControl = "no-store";
+        // The session policy admits session callers only.
+        var session = caller.Session ?? throw new InvalidOperationException("Logout was reached without a session.");
+        sessions.ClearCookie(context);
         try
         {
             await revoked.RevokeAsync(session.SessionId, session.ExpiresAt, cancellationToken);
@@ -176,19 +127,4 @@ public static class SessionEndpoints
 
         return TypedResults.NoContent();
     }
-
-    private static CookieOptions CookieOptions(HttpContext context, SessionsOptions options, DateTimeOffset? expires) => new()
-    {
-        HttpOnly = true,
-        SameSite = SameSiteMode.Lax,
-        Secure = options.CookieSecurePolicy switch
-        {
-            CookieSecurePolicy.Always => true,
-            CookieSecurePolicy.SameAsRequest => context.Request.IsHttps,
-            _ => false,
-        },
-        Path = "/",
-        Expires = expires,
-        IsEssential = true,
-    };
 }

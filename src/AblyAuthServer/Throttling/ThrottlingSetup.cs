@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.Hosting.Telemetry;
+using AblyAuthServer.Redis;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace AblyAuthServer.Throttling;

@@ -1,7 +1,6 @@
 using AblyAuthServer.Policies;
 
 
-
 namespace AblyAuthServer.Tests.Core;
 
 public sealed class ClientIdsTests

@@ -1,4 +1,5 @@
 using System.Text;
+using AblyAuthServer.Ably;
 using AblyAuthServer.Policies;
 using AblyAuthServer.Tests.Infrastructure;
 using CsCheck;

@@ -1,5 +1,5 @@
+using AblyAuthServer.Ably;
 using AblyAuthServer.Policies;
-
 
 
 namespace AblyAuthServer.Tests.Core;

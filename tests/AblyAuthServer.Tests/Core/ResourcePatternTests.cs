@@ -1,7 +1,6 @@
 using AblyAuthServer.Ably;
 
 
-
 namespace AblyAuthServer.Tests.Core;
 
 public sealed class ResourcePatternTests

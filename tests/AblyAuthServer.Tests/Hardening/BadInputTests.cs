@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
-using AblyAuthServer.Authentication;
 using AblyAuthServer.Tests.Infrastructure;
+using AblyAuthServer.Tokens;
 
 namespace AblyAuthServer.Tests.Hardening;
 
@@ -67,16 +67,16 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public void The_Header_Summary_Keeps_Printable_Ascii_Replaces_The_Rest_And_Cuts_Long_Details()
     {
-        Assert.Equal("plain detail", AuthProblems.HeaderSummary("plain detail"));
-        Assert.Equal("caf? ?? line?break", AuthProblems.HeaderSummary("café 🎉 line\nbreak"));
-        var summary = AuthProblems.HeaderSummary(new string('x', 5000));
-        Assert.Equal(AuthProblems.MaxHeaderMessageLength + 3, summary.Length);
+        Assert.Equal("plain detail", AblyErrorContract.HeaderSummary("plain detail"));
+        Assert.Equal("caf? ?? line?break", AblyErrorContract.HeaderSummary("café 🎉 line\nbreak"));
+        var summary = AblyErrorContract.HeaderSummary(new string('x', 5000));
+        Assert.Equal(AblyErrorContract.MaxHeaderMessageLength + 3, summary.Length);
         Assert.EndsWith("...", summary, StringComparison.Ordinal);
     }
 
     private static void AssertPrintableAscii(string value)
     {
-        Assert.InRange(value.Length, 1, AuthProblems.MaxHeaderMessageLength + 3);
+        Assert.InRange(value.Length, 1, AblyErrorContract.MaxHeaderMessageLength + 3);
         Assert.All(value, c => Assert.InRange(c, ' ', '~'));
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using AblyAuthServer.Accounts;
+using AblyAuthServer.Sessions;
 using AblyAuthServer.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,3 +1,4 @@
+using AblyAuthServer.Ably;
 using AblyAuthServer.Policies;
 using AblyAuthServer.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AblyAuthServer.Tests.Infrastructure;
 
 namespace AblyAuthServer.Tests.Hostile;
 

@@ -1,4 +1,5 @@
 using System.Net;
+using AblyAuthServer.Demo;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.Tests.Infrastructure;
 
@@ -41,18 +42,31 @@ public sealed class SecurityHeadersTests : IClassFixture<SecurityHeadersTests.Se
 
     [Theory]
     [InlineData("/demo")]
-    [InlineData("/demo/app.js")]
-    public async Task Responses_Under_Demo_Get_The_Strict_Page_Policy(string path)
+    [InlineData("/demo/demo.js")]
+    [InlineData("/demo/no-such-file.js")]
+    public async Task The_Demo_Declares_Its_Own_Page_Policy_And_No_Store(string path)
     {
-        using var client = _server.Factory.CreateClient();
+        await using var factory = new AblyAuthServerFactory(new Dictionary<string, string?> { ["Demo:Enabled"] = "true" });
+        using var client = factory.CreateClient();
 
         var response = await client.GetAsync(path, Ct);
 
-        Assert.Equal(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-            Header(response, "Content-Security-Policy"));
-        Assert.Equal(SecurityHeaders.DemoContentSecurityPolicy, Header(response, "Content-Security-Policy"));
+        Assert.Equal(DemoEndpoints.ContentSecurityPolicy, Header(response, "Content-Security-Policy"));
+        Assert.StartsWith("default-src 'none'; script-src 'self'", Header(response, "Content-Security-Policy"), StringComparison.Ordinal);
+        Assert.Equal("no-store", Header(response, "Cache-Control"));
         Assert.Equal("nosniff", Header(response, "X-Content-Type-Options"));
+        Assert.Equal("no-referrer", Header(response, "Referrer-Policy"));
+    }
+
+    [Fact]
+    public async Task With_The_Demo_Off_Its_Paths_Are_Plain_404s_With_The_Api_Policy()
+    {
+        using var client = _server.Factory.CreateClient();
+
+        var response = await client.GetAsync("/demo", Ct);
+
+        await Problems.AssertProblemAsync(response, HttpStatusCode.NotFound);
+        Assert.Equal(SecurityHeadersSetup.ApiContentSecurityPolicy, Header(response, "Content-Security-Policy"));
     }
 
     [Fact]

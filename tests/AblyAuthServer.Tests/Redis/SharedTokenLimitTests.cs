@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net;
+using AblyAuthServer.Ably;
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.Tests.Infrastructure;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using AblyAuthServer.Ably;
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.Policies;

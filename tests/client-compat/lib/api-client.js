@@ -54,7 +54,7 @@ export async function login(client, credentials) {
 /**
  * The token params as the document types them: query parameters for GET, a JSON body for POST (ttl a number).
  * @param {TokenParams | undefined} params
- * @returns {Schemas['TokenParametersBody']}
+ * @returns {Schemas['TokenParams']}
  */
 function tokenParameters(params) {
   return {
@@ -66,7 +66,7 @@ function tokenParameters(params) {
 
 /**
  * Drops absent values, so a GET sends only the parameters that were asked for.
- * @param {Schemas['TokenParametersBody']} parameters
+ * @param {Schemas['TokenParams']} parameters
  */
 function queryOf({ clientId, capability, ttl }) {
   return {

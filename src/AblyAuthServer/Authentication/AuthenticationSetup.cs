@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace AblyAuthServer.Authentication;
+
+public static class AuthenticationSetup
+{
+    /// <summary>Any caller source may call: the token endpoints' policy.</summary>
+    public const string CallerPolicy = "Caller";
+
+    /// <summary>Only a session may call: logout.</summary>
+    public const string SessionPolicy = "Session";
+
+    /// <summary>OpenAPI security scheme names of the built-in caller sources.</summary>
+    public const string SessionBearerOpenApiScheme = "sessionBearer";
+    public const string SessionCookieOpenApiScheme = "sessionCookie";
+    public const string BasicOpenApiScheme = "basic";
+
+    /// <summary>
+    /// The caller sources (Basic, then the session as the fallback), the scheme that picks between them, and the
+    /// authorization policies. There is no default scheme: a request is authenticated only when its endpoint asks for a
+    /// caller, so credentials sent to a probe, a 404 or the OpenAPI document cost nothing (Basic would cost a hash).
+    /// A new caller source registers its <see cref="ICallerSource"/> before <see cref="SessionCallerSource"/> and its
+    /// scheme (any <see cref="AuthenticationHandler{TOptions}"/>, the framework's included).
+    /// </summary>
+    public static IServiceCollection AddCallerAuthentication(this IServiceCollection services)
+    {
+        services.AddOptions<CallerAuthOptions>().BindConfiguration(CallerAuthOptions.SectionName);
+        services.AddSingleton<ICallerSource, BasicCallerSource>();
+        services.AddSingleton<SessionStarter>();
+
+        services.AddAuthentication()
+            .AddPolicyScheme(CallerSchemes.Caller, null, _ => { })
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(CallerSchemes.Session, null)
+            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(CallerSchemes.Basic, null);
+        services.AddOptions<PolicySchemeOptions>(CallerSchemes.Caller).Configure<IEnumerable<ICallerSource>>((scheme, sources) =>
+        {
+            // The session source goes last whatever was registered after it: it takes every request no other claims.
+            ICallerSource[] ordered = [.. sources.Where(s => s is not SessionCallerSource), new SessionCallerSource()];
+            scheme.ForwardDefaultSelector = context => CallerSchemes.Select(ordered, context.Request);
+        });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(CallerPolicy, policy => policy
+                .AddAuthenticationSchemes(CallerSchemes.Caller)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => !context.User.HasClaim(AuthenticatedCaller.DisabledClaim, "true")))
+            .AddPolicy(SessionPolicy, policy => policy.AddAuthenticationSchemes(CallerSchemes.Session).RequireAuthenticatedUser());
+        return services;
+    }
+
+    /// <summary>Any caller source may call these endpoints (a disabled account is refused with 403).</summary>
+    public static TBuilder RequireCaller<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(CallerPolicy)
+            .WithMetadata(new CallerSecurityMetadata([SessionBearerOpenApiScheme, SessionCookieOpenApiScheme, BasicOpenApiScheme]));
+
+    /// <summary>Only a session (cookie or Bearer) may call these endpoints.</summary>
+    public static TBuilder RequireSession<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(SessionPolicy)
+            .WithMetadata(new CallerSecurityMetadata([SessionBearerOpenApiScheme, SessionCookieOpenApiScheme]));
+}
