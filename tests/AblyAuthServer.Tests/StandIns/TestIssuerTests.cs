@@ -67,6 +67,17 @@ public sealed class TestIssuerTests : IAsyncLifetime
         Assert.Equal("https://tenant.example.test/", result.Issuer);
     }
 
+    [Fact]
+    public async Task A_Discovery_Document_Edited_To_Lose_Its_Jwks_Uri_Is_Refused_By_The_Validator()
+    {
+        await using var issuer = await TestIssuer.StartAsync(new TestIssuerOptions { EditDiscovery = document => document.Remove("jwks_uri") }, Ct);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => NewManager(issuer).GetConfigurationAsync(Ct));
+
+        Assert.Contains("IDX20803", error.Message, StringComparison.Ordinal);
+        Assert.Equal((1, 0), (issuer.DiscoveryRequests, issuer.JwksRequests));
+    }
+
     [Theory]
     [InlineData(Rs256, "rsa-1")]
     [InlineData(Es256, "ec-1")]
@@ -231,6 +242,8 @@ public sealed class TestIssuerTests : IAsyncLifetime
         Assert.Equal(["ec-1", "rsa-2"], _issuer.PublishedKeyIds);
         Assert.IsType<SecurityTokenSignatureKeyNotFoundException>((await ValidateAsync(newToken, cached)).Exception);
 
+        // IdentityModel 8 refreshes in the background: the read right after RequestRefresh still returns the stale
+        // configuration, so JwtBearer fails the request that found the unknown kid and only later ones see the new key.
         manager.RequestRefresh();
         var refreshed = await UntilAsync(() => manager.GetConfigurationAsync(Ct), c => c.SigningKeys.Any(k => k.KeyId == rotated.KeyId));
 
