@@ -13,6 +13,7 @@ using AblyAuthServer.Throttling;
 using AblyAuthServer.Tokens;
 
 
+
 return await StartupGuard.RunGuardedAsync(async () =>
 {
     if (!UsersCommand.IsInvocation(args))

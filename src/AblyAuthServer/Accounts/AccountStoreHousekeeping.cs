@@ -2,6 +2,7 @@ using AblyAuthServer.Sessions;
 using AblyAuthServer.Throttling;
 
 
+
 namespace AblyAuthServer.Accounts;
 
 /// <summary>

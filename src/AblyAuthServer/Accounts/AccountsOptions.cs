@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace AblyAuthServer.Accounts;
 
 /// <summary><c>Accounts</c>: where accounts live and how guessing is slowed down.</summary>
@@ -13,10 +11,7 @@ public sealed class AccountsOptions
     /// For SQLite, a relative <c>Data Source</c> is under the working directory; its folder is created. For PostgreSQL,
     /// an Npgsql connection string naming a Host and a Database (created when the user may).
     /// </summary>
-    [Required(AllowEmptyStrings = false)]
     public string ConnectionString { get; set; } = "Data Source=data/accounts.db";
-
-    [Range(1, 100)]
     public int MaxFailedAccessAttempts { get; set; } = 5;
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(5);
@@ -25,15 +20,12 @@ public sealed class AccountsOptions
     public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>PBKDF2 (HMAC-SHA512) iterations of Identity's password hasher; its default is 100,000.</summary>
-    [Range(10_000, 10_000_000)]
     public int PasswordHashIterations { get; set; } = 100_000;
 
     /// <summary>Password hashes computed at once; the rest queue. Default: half the cores, so token requests keep the other half.</summary>
-    [Range(1, 1024)]
     public int MaxConcurrentPasswordChecks { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>Password checks that may wait for a slot; beyond that, logins get 429 with Retry-After at once.</summary>
-    [Range(0, 100_000)]
     public int PasswordCheckQueueLimit { get; set; } = 64;
 
     /// <summary>Creates the demo account (<see cref="DemoUserName"/>) at startup; on only in Development.</summary>
@@ -43,6 +35,5 @@ public sealed class AccountsOptions
     public const string DemoPassword = "demo-password";
 
     /// <summary>Shortest password the CLI accepts.</summary>
-    [Range(1, 1024)]
     public int MinimumPasswordLength { get; set; } = 8;
 }

@@ -22,12 +22,8 @@ public static class AccountsEndpoints
                 }
             })
             .BindConfiguration(AccountsOptions.SectionName)
-            .ValidateDataAnnotations()
-            .Validate(o => o.LockoutDuration > TimeSpan.Zero, "Accounts:LockoutDuration (ACCOUNTS__LOCKOUTDURATION) must be positive.")
-            .Validate(o => o.FailureWindow > TimeSpan.Zero, "Accounts:FailureWindow (ACCOUNTS__FAILUREWINDOW) must be positive.")
-            .Validate(o => o.Provider != AccountStoreProvider.Sqlite || AccountStore.IsValidSqlite(o.ConnectionString), AccountStore.SqliteConnectionStringError)
-            .Validate(o => o.Provider != AccountStoreProvider.Postgres || AccountStore.IsValidPostgres(o.ConnectionString), AccountStore.PostgresConnectionStringError)
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AccountsOptions>, AccountsOptionsValidator>();
 
         services.AddAccountStore();
 

@@ -16,12 +16,8 @@ public static class CorsSetup
     /// </summary>
     public static IServiceCollection AddCrossOriginPolicy(this IServiceCollection services)
     {
-        services.AddOptions<CrossOriginOptions>().BindConfiguration(CrossOriginOptions.SectionName)
-            .Validate(o => !o.AllowedOrigins.Any(origin => origin.Contains('*', StringComparison.Ordinal)),
-                "Cors:AllowedOrigins (CORS__ALLOWEDORIGINS__<n>) must not contain '*': credentials are allowed, so list exact origins such as https://app.example.com.")
-            .Validate(o => o.AllowedOrigins.All(origin => origin.Contains('*', StringComparison.Ordinal) || IsOrigin(origin)),
-                "Cors:AllowedOrigins (CORS__ALLOWEDORIGINS__<n>) must list origins as scheme://host[:port], with no path, e.g. https://app.example.com.")
-            .ValidateOnStart();
+        services.AddOptions<CrossOriginOptions>().BindConfiguration(CrossOriginOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CrossOriginOptions>, CrossOriginOptionsValidator>();
 
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<CrossOriginOptions>>((cors, origins) =>
@@ -35,9 +31,4 @@ public static class CorsSetup
         return services;
     }
 
-    private static bool IsOrigin(string origin) =>
-        Uri.TryCreate(origin, UriKind.Absolute, out var uri)
-        && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
-        && uri.AbsolutePath == "/" && !origin.EndsWith('/') && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment)
-        && string.IsNullOrEmpty(uri.UserInfo);
 }

@@ -13,14 +13,8 @@ public static partial class ForwardedHeadersSetup
     /// </summary>
     public static IServiceCollection AddTrustedForwardedHeaders(this IServiceCollection services)
     {
-        services.AddOptions<TrustedProxyOptions>().BindConfiguration(TrustedProxyOptions.SectionName)
-            .Validate(o => o.KnownProxies.All(IsAddress),
-                "ForwardedHeaders:KnownProxies (FORWARDEDHEADERS__KNOWNPROXIES__<n>) must list IP addresses, e.g. 10.0.0.2.")
-            .Validate(o => o.KnownNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)),
-                "ForwardedHeaders:KnownNetworks (FORWARDEDHEADERS__KNOWNNETWORKS__<n>) must list CIDR networks, e.g. 10.0.0.0/8.")
-            .Validate(o => !o.KnownNetworks.Any(n => System.Net.IPNetwork.TryParse(n, out var network) && network.PrefixLength == 0),
-                "ForwardedHeaders:KnownNetworks (FORWARDEDHEADERS__KNOWNNETWORKS__<n>) must not contain 0.0.0.0/0 or ::/0: that trusts every client to name its own address. List your proxies' networks.")
-            .ValidateOnStart();
+        services.AddOptions<TrustedProxyOptions>().BindConfiguration(TrustedProxyOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TrustedProxyOptions>, TrustedProxyOptionsValidator>();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((forwarded, trusted) =>
         {
@@ -79,8 +73,4 @@ public static partial class ForwardedHeadersSetup
         Message = "A request from {Peer} carried X-Forwarded-For, but {Peer} is not a trusted proxy (ForwardedHeaders:KnownProxies, ForwardedHeaders:KnownNetworks). The header is ignored, so clients behind that proxy share its address for rate limits and logs. Logged once.")]
     private static partial void LogUntrustedProxy(ILogger logger, string peer);
 
-    // IPAddress.TryParse also accepts legacy forms such as "10.0.0" (= 10.0.0.0); a proxy list wants dotted quads.
-    private static bool IsAddress(string text) =>
-        IPAddress.TryParse(text, out var address)
-        && (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 || text.Count(c => c == '.') == 3);
 }

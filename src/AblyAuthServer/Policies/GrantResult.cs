@@ -1,6 +1,7 @@
 using AblyAuthServer.Ably;
 
 
+
 namespace AblyAuthServer.Policies;
 
 /// <summary>A grant, or why there is none.</summary>

@@ -10,7 +10,7 @@ public static partial class PoliciesEndpoints
         services.AddOptions<PoliciesOptions>().BindConfiguration(PoliciesOptions.SectionName)
             .PostConfigure(options => options.UseExampleRolesIfNoneConfigured())
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PoliciesOptions>, PoliciesValidator>();
+        services.AddSingleton<IValidateOptions<PoliciesOptions>, PoliciesOptionsValidator>();
         services.AddHostedService<ExampleRolesNotice>();
         services.AddSingleton(provider => PolicySet.Create(provider.GetRequiredService<IOptions<PoliciesOptions>>().Value, out _));
         return services;
@@ -34,14 +34,5 @@ public static partial class PoliciesEndpoints
         [LoggerMessage(EventId = 4000, Level = LogLevel.Warning,
             Message = "No role is configured (Policies:Roles); using the example roles {Roles}. Configure your own roles before production use.")]
         private static partial void LogExampleRoles(ILogger logger, string roles);
-    }
-
-    private sealed class PoliciesValidator : IValidateOptions<PoliciesOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, PoliciesOptions options)
-        {
-            PolicySet.Create(options, out var errors);
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-        }
     }
 }

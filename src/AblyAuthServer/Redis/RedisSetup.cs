@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
@@ -8,11 +9,8 @@ public static class RedisSetup
     /// <summary><c>Redis:Configuration</c>, validated at start, and the shared connection (used only when it is set).</summary>
     public static IServiceCollection AddSharedRedis(this IServiceCollection services)
     {
-        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName)
-            .Validate(o => RedisOptions.IsValid(o.Configuration), RedisOptions.ConfigurationError)
-            .Validate(o => o.RevocationFeedGrace >= TimeSpan.Zero && o.RevocationFeedGrace <= TimeSpan.FromMinutes(5),
-                "Redis:RevocationFeedGrace (REDIS__REVOCATIONFEEDGRACE) must be between 00:00:00 and 00:05:00.")
-            .ValidateOnStart();
+        services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>();
         services.AddSingleton<SharedRedis>();
         return services;
     }

@@ -16,10 +16,8 @@ public static class SessionEndpoints
     /// <summary>Sessions: their options, the key ring that protects their tokens, and the logout list.</summary>
     public static IServiceCollection AddSessions(this IServiceCollection services)
     {
-        services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName).ValidateDataAnnotations()
-            .Validate(o => o.Lifetime > TimeSpan.Zero, "Sessions:Lifetime (SESSIONS__LIFETIME) must be positive.")
-            .Validate(o => o.AccountCheckInterval >= TimeSpan.Zero, "Sessions:AccountCheckInterval (SESSIONS__ACCOUNTCHECKINTERVAL) must not be negative.")
-            .ValidateOnStart();
+        services.AddOptions<SessionsOptions>().BindConfiguration(SessionsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SessionsOptions>, SessionsOptionsValidator>();
 
         // The key ring lives with the account store (see AccountStore): shared by every replica with PostgreSQL.
         services.AddDataProtection().SetApplicationName("AblyAuthServer");

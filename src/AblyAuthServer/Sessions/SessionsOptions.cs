@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace AblyAuthServer.Sessions;
 
 /// <summary><c>Sessions</c>: how long a login lasts and how its cookie is sent.</summary>
@@ -12,9 +10,6 @@ public sealed class SessionsOptions
 
     /// <summary>How often a session re-checks its account (removed, password changed, disabled) against the store.</summary>
     public TimeSpan AccountCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
-
-    [Required(AllowEmptyStrings = false)]
-    [RegularExpression("^[A-Za-z0-9_.-]+$")]
     public string CookieName { get; set; } = "ably_session";
 
     /// <summary><c>Always</c> (default), or <c>SameAsRequest</c> for local plain-HTTP use.</summary>

@@ -35,19 +35,19 @@ public sealed class CredentialGuessingLimits(FixedWindowCounters counters, IOpti
         var count = await counters.AddAsync(key, permits, limit.Window);
         if (count is null)
         {
-            return Refuse(context, policy, new LimitRefusal(StatusCodes.Status503ServiceUnavailable, RateLimitingSetup.StoreUnavailableDetail, SharedRedis.OutageRetryAfter));
+            return Refuse(context, policy, new LimitRefusal(StatusCodes.Status503ServiceUnavailable, ThrottlingSetup.StoreUnavailableDetail, SharedRedis.OutageRetryAfter));
         }
 
         // An attempt is refused once it would be past the limit; a check, once the count has reached it.
         var over = permits > 0 ? count.Value.Count > limit.PermitLimit : count.Value.Count >= limit.PermitLimit;
         return over
-            ? Refuse(context, policy, new LimitRefusal(StatusCodes.Status429TooManyRequests, RateLimitingSetup.Detail(policy), count.Value.ResetsIn))
+            ? Refuse(context, policy, new LimitRefusal(StatusCodes.Status429TooManyRequests, ThrottlingSetup.Detail(policy), count.Value.ResetsIn))
             : null;
     }
 
     private static LimitRefusal Refuse(HttpContext context, string policy, LimitRefusal refusal)
     {
-        RateLimitingSetup.Rejected(context, policy, refusal.RetryAfter);
+        ThrottlingSetup.Rejected(context, policy, refusal.RetryAfter);
         return refusal;
     }
 

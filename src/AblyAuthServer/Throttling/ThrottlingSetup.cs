@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 
 namespace AblyAuthServer.Throttling;
 
-public static partial class RateLimitingSetup
+public static partial class ThrottlingSetup
 {
     /// <summary>
     /// The rate limiter middleware's policies (<see cref="RateLimitPartitions.LoginPerIp"/>,
@@ -58,7 +58,7 @@ public static partial class RateLimitingSetup
     {
         context.Response.Headers.RetryAfter = ProblemResponses.RetryAfterSeconds(retryAfter);
         context.RequestServices.GetRequiredService<AuthMetrics>().RateLimitRejected(policy);
-        LogRejected(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RateLimitingSetup).FullName!),
+        LogRejected(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ThrottlingSetup).FullName!),
             policy, RateLimitPartitions.ClientIp(context), context.Request.Path);
     }
 
@@ -70,13 +70,6 @@ public static partial class RateLimitingSetup
 
     internal const string StoreUnavailableDetail =
         "Logins are paused: the shared rate-limit store cannot be reached. Try again after the number of seconds in Retry-After.";
-
-    private static List<string> Failures(RateLimitingOptions options) =>
-    [
-        .. options.Login.PerIp.Validate("RateLimiting:Login:PerIp"),
-        .. options.Login.PerUsername.Validate("RateLimiting:Login:PerUsername"),
-        .. options.Tokens.PerUser.Validate("RateLimiting:Tokens:PerUser"),
-    ];
 
     /// <summary>Runs the token limits' Redis reconciliation only when Redis is configured.</summary>
     private sealed class SharedTokenLimitsRunner(IServiceProvider services) : IHostedService
@@ -90,14 +83,6 @@ public static partial class RateLimitingSetup
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => _limits?.StopAsync(cancellationToken) ?? Task.CompletedTask;
-    }
-
-    private sealed class RateLimitingOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<RateLimitingOptions>
-    {
-        public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, RateLimitingOptions options) =>
-            Failures(options) is { Count: > 0 } failures
-                ? Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures)
-                : Microsoft.Extensions.Options.ValidateOptionsResult.Success;
     }
 
     [LoggerMessage(EventId = 2000, Level = LogLevel.Warning, Message = "Rate limit {Policy} refused a request from {ClientIp} to {Path}")]

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 
 namespace AblyAuthServer.Tokens;
 
@@ -23,6 +22,5 @@ public sealed class AblyOptions
     public TimeSpan MaxTtl { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>JWTs travel in HTTP headers; larger ones are refused in favour of a TokenRequest.</summary>
-    [Range(512, 128 * 1024)]
     public int MaxJwtBytes { get; set; } = 8 * 1024;
 }

@@ -15,7 +15,7 @@ public static class TokenEndpoints
     /// <summary>The Ably key (validated at startup), the JWT issuer, the TokenRequest signer, grant resolution and the audit.</summary>
     public static IServiceCollection AddTokens(this IServiceCollection services)
     {
-        services.AddOptions<AblyOptions>().BindConfiguration(AblyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AblyOptions>().BindConfiguration(AblyOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AblyOptions>, AblyOptionsValidator>();
         services.AddSingleton(provider => AblyKey.Parse(provider.GetRequiredService<IOptions<AblyOptions>>().Value.ApiKey!));
         services.AddSingleton<AblyJwtIssuer>();

@@ -1,6 +1,7 @@
 using AblyAuthServer.Policies;
 
 
+
 namespace AblyAuthServer.Tests.Core;
 
 public sealed class ClientIdsTests

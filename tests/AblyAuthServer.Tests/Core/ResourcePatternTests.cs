@@ -1,6 +1,7 @@
 using AblyAuthServer.Ably;
 
 
+
 namespace AblyAuthServer.Tests.Core;
 
 public sealed class ResourcePatternTests

@@ -15,11 +15,8 @@ public static class TelemetrySetup
     /// </summary>
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.SectionName)
-            .Validate(o => o.Port is null or (> 0 and <= 65535), "Metrics:Port (METRICS__PORT) must be between 1 and 65535.")
-            .Validate(o => o.Host == "*" || System.Net.IPAddress.TryParse(o.Host, out _),
-                "Metrics:Host (METRICS__HOST) must be * or an IP address.")
-            .ValidateOnStart();
+        builder.Services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         builder.Services.AddSingleton<AuthMetrics>();
 
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
