@@ -14,6 +14,7 @@ using AblyAuthServer.Tokens;
 
 
 
+
 return await StartupGuard.RunGuardedAsync(async () =>
 {
     if (!UsersCommand.IsInvocation(args))

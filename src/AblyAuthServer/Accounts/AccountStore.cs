@@ -1,5 +1,7 @@
 using AblyAuthServer.Redis;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -165,12 +167,16 @@ public static class AccountStore
     {
         var options = Options(services);
         var redis = services.GetRequiredService<SharedRedis>();
+        var logging = services.GetRequiredService<ILoggerFactory>();
         return options.Provider == AccountStoreProvider.Postgres
-            ? new DataProtectionKeyStore(services.GetRequiredService<IServiceScopeFactory>())
+            ? new EntityFrameworkCoreXmlRepository<PostgresAccountsDbContext>(services, logging)
             : redis.IsConfigured
-                ? new RedisDataProtectionKeyStore(redis)
-                : new FileSystemXmlRepository(new DirectoryInfo(KeysDirectory(options)), services.GetRequiredService<ILoggerFactory>());
+                ? new RedisXmlRepository(() => redis.Database, RedisKeyRingKey)
+                : new FileSystemXmlRepository(new DirectoryInfo(KeysDirectory(options)), logging);
     }
+
+    /// <summary>The Redis list that holds the key ring of SQLite replicas sharing Redis.</summary>
+    internal const string RedisKeyRingKey = SharedRedis.KeyPrefix + "data-protection-keys";
 
     /// <summary>The folder that holds the data protection keys with SQLite: beside the account database.</summary>
     internal static string KeysDirectory(AccountsOptions options) =>

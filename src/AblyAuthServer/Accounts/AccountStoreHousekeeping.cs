@@ -3,6 +3,7 @@ using AblyAuthServer.Throttling;
 
 
 
+
 namespace AblyAuthServer.Accounts;
 
 /// <summary>

@@ -2,6 +2,7 @@ using AblyAuthServer.Ably;
 
 
 
+
 namespace AblyAuthServer.Policies;
 
 /// <summary>A grant, or why there is none.</summary>

@@ -4,6 +4,7 @@ using AblyAuthServer.Hosting.Telemetry;
 
 
 
+
 namespace AblyAuthServer.Tokens;
 
 /// <summary>The audit line and the metric every issued token leaves behind: who, which clientId, which key, how long, what.</summary>

@@ -3,6 +3,7 @@ using AblyAuthServer.Policies;
 
 
 
+
 namespace AblyAuthServer.Tests.Core;
 
 public sealed class GrantResolverTests

@@ -2,6 +2,7 @@ using AblyAuthServer.Policies;
 
 
 
+
 namespace AblyAuthServer.Tests.Core;
 
 public sealed class PolicySetTests

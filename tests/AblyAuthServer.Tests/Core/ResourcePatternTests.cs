@@ -2,6 +2,7 @@ using AblyAuthServer.Ably;
 
 
 
+
 namespace AblyAuthServer.Tests.Core;
 
 public sealed class ResourcePatternTests

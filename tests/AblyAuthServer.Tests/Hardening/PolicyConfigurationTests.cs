@@ -42,7 +42,7 @@ public sealed class PolicyConfigurationTests
 
         Assert.Equal("unknown role 'member'; configured roles: reader", member);
         Assert.Equal("unknown role 'service'; configured roles: reader", service);
-        Assert.DoesNotContain(factory.Logs.Entries, e => e.EventId.Id == 4000);
+        Assert.DoesNotContain(factory.Logs.GetSnapshot(), e => e.Id.Id == 4000);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public sealed class PolicyConfigurationTests
 
         Assert.Equal("""{"chat:*":["history","presence","publish","subscribe"],"private:alice":["history","presence","publish","subscribe"]}""", jwt.Capability);
         Assert.Equal("unknown role 'service'; configured roles: member, viewer", service);
-        var notice = Assert.Single(factory.Logs.Entries, e => e.EventId.Id == 4000);
+        var notice = Assert.Single(factory.Logs.GetSnapshot(), e => e.Id.Id == 4000);
         Assert.Equal(LogLevel.Warning, notice.Level);
         Assert.Contains("example roles member, viewer", notice.Message, StringComparison.Ordinal);
     }

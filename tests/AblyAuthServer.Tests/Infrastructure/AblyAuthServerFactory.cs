@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AblyAuthServer.Tests.Infrastructure;
@@ -114,7 +115,8 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
-    public LogRecorder Logs { get; } = new();
+    /// <summary>Every log event the app wrote, as the framework's fake log collector recorded it.</summary>
+    public FakeLogCollector Logs => Services.GetFakeLogCollector();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -124,7 +126,7 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
         {
             services.AddSingleton<TimeProvider>(Time);
             services.AddSingleton<IStartupFilter, TestConnectionFilter>();
-            services.AddLogging(logging => logging.AddProvider(Logs));
+            services.AddLogging(logging => logging.AddFakeLogging());
             _configureServices?.Invoke(services);
         });
     }

@@ -39,7 +39,7 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, otherClient.StatusCode);
         // Only the address the trusted proxy saw counts; what the client put in front of it does not.
         Assert.Equal(HttpStatusCode.TooManyRequests, sameClientAgain.StatusCode);
-        Assert.Contains(_factory.Logs.Entries, e => e.Message.Contains("from 203.0.113.7 to /auth/login", StringComparison.Ordinal));
+        Assert.Contains(_factory.Logs.GetSnapshot(), e => e.Message.Contains("from 203.0.113.7 to /auth/login", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -58,8 +58,8 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
         Assert.False(first.Headers.Contains("Strict-Transport-Security"));
         // Both count against the peer itself, whatever X-Forwarded-For claims.
         await Problems.AssertProblemAsync(second, HttpStatusCode.TooManyRequests, "from this address");
-        Assert.Contains(_factory.Logs.Entries, e => e.Message.Contains($"from {peer} to /auth/login", StringComparison.Ordinal));
-        Assert.DoesNotContain(_factory.Logs.Entries, e => e.Message.Contains("203.0.113.", StringComparison.Ordinal));
+        Assert.Contains(_factory.Logs.GetSnapshot(), e => e.Message.Contains($"from {peer} to /auth/login", StringComparison.Ordinal));
+        Assert.DoesNotContain(_factory.Logs.GetSnapshot(), e => e.Message.Contains("203.0.113.", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -71,13 +71,13 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
         using var direct = factory.CreateClientFrom("192.0.2.78");
 
         var plain = await LoginAsync(direct);
-        var warningsBefore = factory.Logs.Entries.Count(e => e.EventId.Id == 5000);
+        var warningsBefore = factory.Logs.GetSnapshot().Count(e => e.Id.Id == 5000);
         await LoginAsync(proxied, forwardedFor: "203.0.113.9");
         await LoginAsync(proxied, forwardedFor: "203.0.113.10");
 
         Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
         Assert.Equal(0, warningsBefore);
-        var warning = Assert.Single(factory.Logs.Entries, e => e.EventId.Id == 5000);
+        var warning = Assert.Single(factory.Logs.GetSnapshot(), e => e.Id.Id == 5000);
         Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, warning.Level);
         Assert.Contains("192.0.2.77", warning.Message, StringComparison.Ordinal);
         Assert.Contains("ForwardedHeaders:KnownProxies", warning.Message, StringComparison.Ordinal);
@@ -102,7 +102,7 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.DoesNotContain("secure", Assert.Single(first.Headers.GetValues("Set-Cookie")), StringComparison.OrdinalIgnoreCase);
         await Problems.AssertProblemAsync(second, HttpStatusCode.TooManyRequests, "from this address");
-        Assert.Contains(factory.Logs.Entries, e => e.Message.Contains("from 192.0.2.60 to /auth/login", StringComparison.Ordinal));
+        Assert.Contains(factory.Logs.GetSnapshot(), e => e.Message.Contains("from 192.0.2.60 to /auth/login", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
         var response = await LoginAsync(client, forwardedFor: "198.51.100.1, 203.0.113.7");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.DoesNotContain(_factory.Logs.Entries, e => e.EventId.Id == 5000);
+        Assert.DoesNotContain(_factory.Logs.GetSnapshot(), e => e.Id.Id == 5000);
     }
 
     [Fact]

@@ -184,8 +184,8 @@ public sealed class SharedLogoutTests : IAsyncLifetime
         var token = await issued.Content.ReadAsStringAsync(Ct);
         Assert.True(Jwt.HasValidSignature(token, AblyAuthServerFactory.Secret), "the JWT does not verify with the key secret");
         Assert.Equal(kept.ClientId, Jwt.Parse(token).ClientId);
-        var load = Assert.Single(later.Logs.Entries, e => e.Category == typeof(RedisRevokedSessions).FullName && e.EventId.Id == 3002);
-        Assert.True(int.Parse(load.Values.Single(v => v.Key == "state.Count").Value!, System.Globalization.CultureInfo.InvariantCulture) >= 1, load.Message);
+        var load = Assert.Single(later.Logs.GetSnapshot(), e => e.Category == typeof(RedisRevokedSessions).FullName && e.Id.Id == 3002);
+        Assert.True(int.Parse(load.StructuredState!.Single(v => v.Key == "Count").Value!, System.Globalization.CultureInfo.InvariantCulture) >= 1, load.Message);
     }
 
     [Fact]
@@ -219,7 +219,7 @@ public sealed class SharedLogoutTests : IAsyncLifetime
 
         await Problems.AssertProblemAsync(refused, HttpStatusCode.Unauthorized);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Single(later.Logs.Entries, e => e.Category == typeof(RedisRevokedSessions).FullName && e.EventId.Id == 3002);
+        Assert.Single(later.Logs.GetSnapshot(), e => e.Category == typeof(RedisRevokedSessions).FullName && e.Id.Id == 3002);
     }
 }
 

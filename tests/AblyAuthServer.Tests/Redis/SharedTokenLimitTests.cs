@@ -96,7 +96,7 @@ public sealed class SharedTokenLimitTests
         Assert.InRange(refused.Headers.RetryAfter?.Delta ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.All(unavailable.GetMeasurementSnapshot(), m => Assert.Equal("token-limits", m.Tags["feature"]));
-        var warning = Assert.Single(replica.Logs.Entries, e => e.Category == typeof(SharedTokenLimits).FullName && e.EventId.Id == 2001);
+        var warning = Assert.Single(replica.Logs.GetSnapshot(), e => e.Category == typeof(SharedTokenLimits).FullName && e.Id.Id == 2001);
         Assert.Equal(LogLevel.Warning, warning.Level);
         Assert.Contains("each replica enforces them on its own counts", warning.Message, StringComparison.Ordinal);
     }
