@@ -5,7 +5,7 @@ namespace AblyAuthServer.Hosting.Logging;
 /// <summary>
 /// Standard output behind a buffer that is flushed every <see cref="FlushInterval"/>, when it fills, and when the process
 /// ends. The default <see cref="Console.Out"/> flushes after every write, so the console logger paid one write(2) per
-/// log line; with one audit line per issued token that was ~10 % of the token path's CPU under load (bench/RESULTS.md).
+/// log line, and there is an audit line per issued token.
 /// Lines reach the log collector at most <see cref="FlushInterval"/> later. <see cref="DirectConsoleLogger"/> writes to
 /// whatever <see cref="Console.Out"/> is at the time, so lines logged before this is installed are written unbuffered.
 /// Once per process: every host in it (tests start several) shares the one buffer.
