@@ -44,7 +44,7 @@ public static class AuthenticationSetup
             .AddPolicy(CallerPolicy, policy => policy
                 .AddAuthenticationSchemes(CallerSchemes.Caller)
                 .RequireAuthenticatedUser()
-                .RequireAssertion(context => !context.User.HasClaim(AuthenticatedCaller.DisabledClaim, "true")))
+                .RequireAssertion(context => !context.User.HasClaim(AuthenticatedCaller.RefusedClaim, "true")))
             .AddPolicy(SessionPolicy, policy => policy.AddAuthenticationSchemes(CallerSchemes.Session).RequireAuthenticatedUser());
         return services;
     }

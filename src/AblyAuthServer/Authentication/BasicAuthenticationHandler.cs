@@ -48,7 +48,7 @@ internal sealed class BasicAuthenticationHandler(
         switch (result.Outcome)
         {
             case CredentialOutcome.Succeeded:
-                var caller = new AuthenticatedCaller(await credentials.IdentityOfAsync(result.User!), null, IsDisabled: false, CredentialExpiresAt: null);
+                var caller = new AuthenticatedCaller(await credentials.IdentityOfAsync(result.User!), Session: null, Refusal: null, CredentialExpiresAt: null);
                 Context.Features.Set(caller);
                 return AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(Scheme.Name), Scheme.Name));
             case CredentialOutcome.LockedOut or CredentialOutcome.Busy:

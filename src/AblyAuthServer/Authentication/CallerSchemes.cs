@@ -30,8 +30,7 @@ public static class CallerSchemes
 
     internal static Task ForbidAsync(HttpContext context)
     {
-        var disabled = context.Features.Get<AuthenticatedCaller>()?.IsDisabled == true;
         return ProblemResponses.WriteAsync(context, StatusCodes.Status403Forbidden,
-            disabled ? AuthProblems.AccountDisabled : "This account may not perform this action.");
+            context.Features.Get<AuthenticatedCaller>()?.Refusal ?? "This caller may not perform this action.");
     }
 }

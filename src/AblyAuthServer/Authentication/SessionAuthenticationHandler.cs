@@ -57,7 +57,7 @@ internal sealed class SessionAuthenticationHandler(
             return AuthenticateResult.Fail("The account has changed since the session began.");
         }
 
-        var caller = new AuthenticatedCaller(ticket.Account, ticket, account.IsDisabled, ticket.ExpiresAt);
+        var caller = new AuthenticatedCaller(ticket.Account, ticket, account.IsDisabled ? AuthenticatedCaller.AccountDisabled : null, ticket.ExpiresAt);
         Context.Features.Set(caller);
         return AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(Scheme.Name), Scheme.Name));
     }
