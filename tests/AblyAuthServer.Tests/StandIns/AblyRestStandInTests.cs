@@ -19,8 +19,8 @@ namespace AblyAuthServer.Tests.StandIns;
 /// </summary>
 public sealed class AblyRestStandInTests
 {
-    private const string KeyName = AblyAuthServerFactory.KeyName;
-    private const string Secret = AblyAuthServerFactory.Secret;
+    private static readonly string KeyName = AblyAuthServerFactory.KeyName;
+    private static readonly string Secret = AblyAuthServerFactory.Secret;
     private const string OtherKeyName = "otherApp.otherKey";
     private const string OtherSecret = "b3RoZXItc2VjcmV0LWZvci10ZXN0cy10aGF0LWlzLWxvbmc";
     private const string OtherKey = OtherKeyName + ":" + OtherSecret;
@@ -245,15 +245,22 @@ public sealed class AblyRestStandInTests
     }
 
     [Theory]
-    [InlineData(KeyName + ":d3Jvbmctc2VjcmV0LXRoYXQtaXMtbG9uZy1lbm91Z2g")]
-    [InlineData("unknown.key:" + Secret)]
-    [InlineData("Basic-without-colon")]
-    [InlineData(null)]
-    public async Task Revoke_With_A_Wrong_Secret_An_Unknown_Key_Malformed_Or_No_Credentials_Is_Refused_With_401_40101(string? credentials)
+    [InlineData("wrong secret")]
+    [InlineData("unknown key")]
+    [InlineData("malformed")]
+    [InlineData("none")]
+    public async Task Revoke_With_A_Wrong_Secret_An_Unknown_Key_Malformed_Or_No_Credentials_Is_Refused_With_401_40101(string kind)
     {
         // Arrange
         await using var standIn = await AblyRestStandIn.StartAsync();
         using var client = Client(standIn);
+        var credentials = kind switch
+        {
+            "wrong secret" => KeyName + ":d3Jvbmctc2VjcmV0LXRoYXQtaXMtbG9uZy1lbm91Z2g",
+            "unknown key" => "unknown.key:" + Secret,
+            "malformed" => "Basic-without-colon",
+            _ => null,
+        };
         var request = Revoke(new { targets = Targets("clientId:alice") });
         request.Headers.Authorization = credentials is null
             ? null
@@ -878,9 +885,9 @@ public sealed class AblyRestStandInTests
     }
 
     [Theory]
-    [InlineData("GET", "/keys/testApp.testKey/revokeTokens", HttpStatusCode.MethodNotAllowed, 40500)]
+    [InlineData("GET", "/keys/{keyName}/revokeTokens", HttpStatusCode.MethodNotAllowed, 40500)]
     [InlineData("POST", "/time", HttpStatusCode.MethodNotAllowed, 40500)]
-    [InlineData("POST", "/keys/testApp.testKey/stats", HttpStatusCode.NotFound, 40400)]
+    [InlineData("POST", "/keys/{keyName}/stats", HttpStatusCode.NotFound, 40400)]
     [InlineData("GET", "/", HttpStatusCode.NotFound, 40400)]
     public async Task Unknown_Paths_And_Methods_Get_Ably_Errors_Too(string method, string path, HttpStatusCode status, int code)
     {
@@ -889,7 +896,7 @@ public sealed class AblyRestStandInTests
         using var client = Client(standIn);
 
         // Act
-        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative)), Cancel);
+        var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), new Uri(path.Replace("{keyName}", KeyName, StringComparison.Ordinal), UriKind.Relative)), Cancel);
 
         // Assert
         await AssertAblyErrorAsync(response, status, code);
@@ -933,24 +940,21 @@ public sealed class AblyRestStandInTests
 
     private static string[] Targets(params string[] targets) => targets;
 
-    private static Uri TokenPath(string keyName = KeyName) => new($"/keys/{keyName}/requestToken", UriKind.Relative);
+    private static Uri TokenPath(string? keyName = null) => new($"/keys/{keyName ?? KeyName}/requestToken", UriKind.Relative);
 
-    /// <summary>A revokeTokens request as a well-behaved client sends it; null drops a header.</summary>
+    /// <summary>A revokeTokens request as a well-behaved client sends it, with the test key unless told; null drops a header.</summary>
     private static HttpRequestMessage Revoke(
         object body,
-        string? key = AblyAuthServerFactory.ApiKey,
-        string pathKeyName = KeyName,
+        string? key = null,
+        string? pathKeyName = null,
         string? version = "6",
         string? agent = Agent)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/keys/{pathKeyName}/revokeTokens", UriKind.Relative))
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/keys/{pathKeyName ?? KeyName}/revokeTokens", UriKind.Relative))
         {
             Content = new StringContent(body as string ?? JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
+            Headers = { Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(key ?? AblyAuthServerFactory.ApiKey))) },
         };
-        if (key is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(key)));
-        }
 
         if (version is not null)
         {
@@ -973,8 +977,9 @@ public sealed class AblyRestStandInTests
         string? capability = null,
         long? ttl = null,
         string? nonce = null,
-        string keyName = KeyName)
+        string? keyName = null)
     {
+        keyName ??= KeyName;
         nonce ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var signText = string.Create(CultureInfo.InvariantCulture, $"{keyName}\n{ttl}\n{capability}\n{clientId}\n{timestamp}\n{nonce}\n");
         var mac = Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(signText)));
