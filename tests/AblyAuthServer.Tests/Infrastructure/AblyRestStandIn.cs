@@ -339,6 +339,13 @@ public sealed class AblyRestStandIn : IAsyncDisposable
         {
             // The client gave up (its timeout while the endpoint hung or was delayed): nobody is left to answer.
         }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            // A bug in the stand-in still answers in Ably's shape, so the client under test reports it rather than a parse error.
+            var error = new AblyRestError(HttpStatusCode.InternalServerError, 50000, $"Stand-in failure: {e.GetType().Name}: {e.Message}");
+            Rejections.Add(new AblyRestRejection(endpoint, request.Method, path, error, Injected: false, Now));
+            await WriteErrorAsync(context.Response, error);
+        }
     }
 
     private static (AblyRestEndpoint? Endpoint, string Method, string? KeyName) Route(string path)
