@@ -15,6 +15,8 @@ using AblyAuthServer.Tokens;
 
 
 
+
+
 return await StartupGuard.RunGuardedAsync(async () =>
 {
     if (!UsersCommand.IsInvocation(args))

@@ -4,6 +4,8 @@ using AblyAuthServer.Throttling;
 
 
 
+
+
 namespace AblyAuthServer.Accounts;
 
 /// <summary>

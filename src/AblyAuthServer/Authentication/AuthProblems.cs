@@ -3,6 +3,8 @@ using AblyAuthServer.Accounts;
 
 
 
+
+
 namespace AblyAuthServer.Authentication;
 
 /// <summary>The details of authentication and authorization refusals: one wording for each, whatever the path.</summary>

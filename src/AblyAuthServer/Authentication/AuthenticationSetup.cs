@@ -1,3 +1,4 @@
+using AblyAuthServer.Authentication.IdentityProviders;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -15,9 +16,10 @@ public static class AuthenticationSetup
     public const string SessionBearerOpenApiScheme = "sessionBearer";
     public const string SessionCookieOpenApiScheme = "sessionCookie";
     public const string BasicOpenApiScheme = "basic";
+    public const string IssuerBearerOpenApiScheme = "issuerBearer";
 
     /// <summary>
-    /// The caller sources (Basic, then the session as the fallback), the scheme that picks between them, and the
+    /// The caller sources (Basic, identity providers, then the session as the fallback), the scheme that picks between them, and the
     /// authorization policies. There is no default scheme: a request is authenticated only when its endpoint asks for a
     /// caller, so credentials sent to a probe, a 404 or the OpenAPI document cost nothing (Basic would cost a hash).
     /// A new caller source registers its <see cref="ICallerSource"/> before <see cref="SessionCallerSource"/> and its
@@ -25,8 +27,10 @@ public static class AuthenticationSetup
     /// </summary>
     public static IServiceCollection AddCallerAuthentication(this IServiceCollection services)
     {
-        services.AddOptions<CallerAuthOptions>().BindConfiguration(CallerAuthOptions.SectionName);
+        services.AddOptions<CallerAuthOptions>().BindConfiguration(CallerAuthOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CallerAuthOptions>, CallerAuthOptionsValidator>();
         services.AddSingleton<ICallerSource, BasicCallerSource>();
+        services.AddIdentityProviders();
         services.AddSingleton<SessionStarter>();
 
         services.AddAuthentication()
@@ -53,7 +57,7 @@ public static class AuthenticationSetup
     public static TBuilder RequireCaller<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(CallerPolicy)
-            .WithMetadata(new CallerSecurityMetadata([SessionBearerOpenApiScheme, SessionCookieOpenApiScheme, BasicOpenApiScheme]));
+            .WithMetadata(new CallerSecurityMetadata([SessionBearerOpenApiScheme, SessionCookieOpenApiScheme, BasicOpenApiScheme, IssuerBearerOpenApiScheme]));
 
     /// <summary>Only a session (cookie or Bearer) may call these endpoints.</summary>
     public static TBuilder RequireSession<TBuilder>(this TBuilder builder)

@@ -4,7 +4,8 @@ namespace AblyAuthServer.Hosting;
 internal static class SecretConfiguration
 {
     /// <summary>
-    /// <c>ABLY_API_KEY</c> → <c>Ably:ApiKey</c>; <c>NAME_FILE</c> variables (Docker secrets) are read from disk.
+    /// <c>ABLY_API_KEY</c> → <c>Ably:ApiKey</c>; <c>NAME_FILE</c> variables (Docker secrets) are read from disk, for the
+    /// Ably key, the account store's connection string, Redis's configuration and identity providers' shared secrets.
     /// A named file that cannot be read stops startup naming the variable, never its content.
     /// </summary>
     public static IConfigurationBuilder AddSecretVariables(this IConfigurationBuilder configuration)
@@ -13,7 +14,21 @@ internal static class SecretConfiguration
         Map("ABLY_API_KEY", "Ably:ApiKey");
         Map("ACCOUNTS__CONNECTIONSTRING", "Accounts:ConnectionString");
         Map("REDIS__CONFIGURATION", "Redis:Configuration");
+
+        // One shared secret per identity provider that signs with HS256: AUTH__ISSUERS__<i>__SYMMETRICKEY(_FILE).
+        foreach (var index in IssuerIndexes())
+        {
+            Map($"AUTH__ISSUERS__{index}__SYMMETRICKEY", $"Auth:Issuers:{index}:SymmetricKey");
+        }
+
         return values.Count == 0 ? configuration : configuration.AddInMemoryCollection(values);
+
+        static IEnumerable<string> IssuerIndexes() =>
+            Environment.GetEnvironmentVariables().Keys.OfType<string>()
+                .Select(name => System.Text.RegularExpressions.Regex.Match(name, "^AUTH__ISSUERS__([0-9]+)__SYMMETRICKEY_FILE$", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
+                .Where(match => match.Success)
+                .Select(match => match.Groups[1].Value)
+                .Distinct(StringComparer.Ordinal);
 
         void Map(string variable, string key)
         {

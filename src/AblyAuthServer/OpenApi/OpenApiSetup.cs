@@ -49,6 +49,13 @@ public static class OpenApiSetup
                 Scheme = "basic",
                 Description = "An account's user name and password on every request (Auth:AllowBasic).",
             });
+            swagger.AddSecurityDefinition(AuthenticationSetup.IssuerBearerOpenApiScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "An access or ID token from an identity provider configured in Auth:Issuers, as 'Authorization: Bearer <JWT>'; exchanged for an Ably token with the provider's subject as clientId.",
+            });
             swagger.OperationFilter<EndpointMetadataOperationFilter>();
             swagger.DocumentFilter<TagDescriptionsFilter>();
             swagger.SchemaFilter<OpenSchemaFilter>();

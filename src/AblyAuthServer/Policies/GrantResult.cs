@@ -3,6 +3,8 @@ using AblyAuthServer.Ably;
 
 
 
+
+
 namespace AblyAuthServer.Policies;
 
 /// <summary>A grant, or why there is none.</summary>

@@ -8,7 +8,8 @@ namespace AblyAuthServer.Tokens;
 internal static class TokenEndpointMetadata
 {
     private const string CallerDescription =
-        " The caller is authenticated by the session cookie, 'Authorization: Bearer <sessionToken>' or 'Authorization: Basic'." +
+        " The caller is authenticated by the session cookie, 'Authorization: Bearer <sessionToken>', 'Authorization: Basic', or" +
+        " 'Authorization: Bearer <JWT>' from an identity provider configured in Auth:Issuers (its token's exp caps the Ably token's)." +
         " 'clientId', 'capability' (a JSON string) and 'ttl' (milliseconds) may narrow the token, never widen it beyond the caller's policy;" +
         " other parameters are ignored. 401 means log in again (SDKs retry); 403 means refused (SDKs stop).";
 

@@ -4,6 +4,8 @@ using AblyAuthServer.Policies;
 
 
 
+
+
 namespace AblyAuthServer.Tests.Core;
 
 public sealed class GrantResolverTests

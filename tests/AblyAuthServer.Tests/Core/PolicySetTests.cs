@@ -3,6 +3,8 @@ using AblyAuthServer.Policies;
 
 
 
+
+
 namespace AblyAuthServer.Tests.Core;
 
 public sealed class PolicySetTests

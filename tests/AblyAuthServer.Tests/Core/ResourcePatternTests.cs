@@ -3,6 +3,8 @@ using AblyAuthServer.Ably;
 
 
 
+
+
 namespace AblyAuthServer.Tests.Core;
 
 public sealed class ResourcePatternTests

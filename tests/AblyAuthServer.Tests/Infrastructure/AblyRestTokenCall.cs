@@ -1,3 +1,6 @@
+using AblyAuthServer.Ably;
+
+
 namespace AblyAuthServer.Tests.Infrastructure;
 
 /// <summary>

@@ -82,7 +82,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server server) : I
     }
 
     [Fact]
-    public void Token_Endpoints_Document_Their_Media_Types_Parameters_And_Any_Of_Three_Credentials()
+    public void Token_Endpoints_Document_Their_Media_Types_Parameters_And_Any_Of_Four_Credentials()
     {
         using var document = JsonDocument.Parse(server.Document);
         var paths = document.RootElement.GetProperty("paths");
@@ -91,13 +91,16 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server server) : I
 
         Assert.Equal("string", getJwt.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/jwt").GetProperty("schema").GetProperty("type").GetString());
         Assert.Equal(["clientId", "capability", "ttl"], getJwt.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
-        Assert.Equal(["sessionBearer", "sessionCookie", "basic"], getJwt.GetProperty("security").EnumerateArray().Select(r => r.EnumerateObject().Single().Name));
+        Assert.Equal(["sessionBearer", "sessionCookie", "basic", "issuerBearer"], getJwt.GetProperty("security").EnumerateArray().Select(r => r.EnumerateObject().Single().Name));
         Assert.Equal(["application/x-www-form-urlencoded", "application/json"], postTokenRequest.GetProperty("requestBody").GetProperty("content").EnumerateObject().Select(c => c.Name));
         Assert.Equal("#/components/schemas/TokenRequest", postTokenRequest.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
         var tokenRequest = document.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("TokenRequest");
         Assert.Equal(["capability", "clientId", "keyName", "mac", "nonce", "timestamp", "ttl"], tokenRequest.GetProperty("required").EnumerateArray().Select(e => e.GetString()).Order(StringComparer.Ordinal));
         Assert.Equal("integer", tokenRequest.GetProperty("properties").GetProperty("ttl").GetProperty("type").GetString());
         Assert.Equal([], paths.GetProperty("/auth/login").GetProperty("post").GetProperty("security").EnumerateArray());
+        var issuerBearer = document.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("issuerBearer");
+        Assert.Equal("bearer", issuerBearer.GetProperty("scheme").GetString());
+        Assert.Equal("JWT", issuerBearer.GetProperty("bearerFormat").GetString());
     }
 
     private static string Normalize(string json) => json.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd();

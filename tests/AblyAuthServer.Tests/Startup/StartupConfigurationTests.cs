@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using AblyAuthServer.Ably;
 using AblyAuthServer.Accounts;
+using AblyAuthServer.Authentication;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.Policies;
 using AblyAuthServer.Sessions;
@@ -63,6 +64,59 @@ public sealed class StartupConfigurationTests
 
         Assert.StartsWith("ForwardedHeaders:KnownNetworks (FORWARDEDHEADERS__KNOWNNETWORKS__<n>) must not contain 0.0.0.0/0 or ::/0",
             Assert.Single(error.Failures), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Auth:Issuers:0:Authority", "not a url", "Auth:Issuers:0:Authority (AUTH__ISSUERS__0__AUTHORITY) must be the provider's absolute http(s) URL")]
+    [InlineData("Auth:Issuers:0:Authority", "http://idp.example.com", "Auth:Issuers:0:Authority (AUTH__ISSUERS__0__AUTHORITY) is plain http while Auth:Issuers:0:RequireHttpsMetadata is true")]
+    [InlineData("Auth:Issuers:0:Roles:0", "no-such-role", "Auth:Issuers:0:Roles (AUTH__ISSUERS__0__ROLES) names the role 'no-such-role', which no policy defines")]
+    [InlineData("Auth:Issuers:0:Audience", null, "Auth:Issuers:0:Audience (AUTH__ISSUERS__0__AUDIENCE) is missing")]
+    [InlineData("Auth:Issuers:0:ClientIdPrefix", "a:", "Auth:Issuers:0:ClientIdPrefix (AUTH__ISSUERS__0__CLIENTIDPREFIX) cannot start a clientId")]
+    public void An_Identity_Provider_Setting_That_Cannot_Work_Stops_Startup_With_One_Line_Naming_It(string setting, string? value, string message)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Auth:Issuers:0:Authority"] = "https://idp.example.com/",
+            ["Auth:Issuers:0:Audience"] = "api://ably",
+        };
+        settings[setting] = value;
+
+        var failure = Assert.Single(StartupFailure(settings).Failures);
+
+        Assert.StartsWith(message, failure, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', failure);
+    }
+
+    [Fact]
+    public void Two_Identity_Providers_With_One_Issuer_Stop_Startup()
+    {
+        var failure = Assert.Single(StartupFailure(new()
+        {
+            ["Auth:Issuers:0:Authority"] = "https://idp.example.com/",
+            ["Auth:Issuers:0:Audience"] = "app-one",
+            ["Auth:Issuers:1:Authority"] = "https://idp.example.com/",
+            ["Auth:Issuers:1:Audience"] = "app-two",
+        }).Failures);
+
+        Assert.StartsWith("Auth:Issuers:1:Issuer (AUTH__ISSUERS__1__ISSUER) repeats the iss of Auth:Issuers:0", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("c2hvcnQ=", "https://x.supabase.co/auth/v1", "must be base64 of at least 32 bytes")]
+    [InlineData("not base64!", "https://x.supabase.co/auth/v1", "must be base64 of at least 32 bytes")]
+    [InlineData("MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=", null, "is required with SymmetricKey")]
+    public void A_Shared_Secret_Provider_Needs_A_Long_Enough_Key_And_An_Issuer(string key, string? issuer, string message)
+    {
+        var failure = Assert.Single(StartupFailure(new()
+        {
+            ["Auth:Issuers:0:SymmetricKey"] = key,
+            ["Auth:Issuers:0:Issuer"] = issuer,
+            ["Auth:Issuers:0:Audience"] = "authenticated",
+        }).Failures);
+
+        Assert.Contains(message, failure, StringComparison.Ordinal);
+        Assert.StartsWith("Auth:Issuers:0:", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, failure, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -264,7 +318,7 @@ public sealed class StartupConfigurationTests
             .AddInMemoryCollection(settings)
             .Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
-        services.AddPolicies().AddAccounts().AddSessions().AddTokens().AddTrustedForwardedHeaders();
+        services.AddPolicies().AddAccounts().AddSessions().AddCallerAuthentication().AddTokens().AddTrustedForwardedHeaders();
         return services.BuildServiceProvider();
     }
 
