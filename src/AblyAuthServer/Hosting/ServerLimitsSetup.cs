@@ -15,15 +15,18 @@ public static class ServerLimitsSetup
         services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();
 
-        services.AddOptions<HostOptions>().Configure<IOptions<HostingOptions>>((host, hosting) =>
-            host.ShutdownTimeout = hosting.Value.ShutdownTimeout);
-
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<HostingOptions>>((kestrel, hosting) =>
+        // The host and Kestrel read their options while the app is built, before the startup checks run. They take the
+        // settings as far as those checks would accept them and leave a bad value to the checks, which report every
+        // failing section in one line, instead of throwing here about this section alone.
+        services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+            host.ShutdownTimeout = Leniently(configuration).ShutdownTimeout);
+        services.AddOptions<KestrelServerOptions>().Configure<IConfiguration>((kestrel, configuration) =>
         {
+            var hosting = Leniently(configuration);
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestHeaderCount = hosting.Value.MaxRequestHeaderCount;
-            kestrel.Limits.MaxRequestHeadersTotalSize = hosting.Value.MaxRequestHeadersTotalSize;
-            kestrel.Limits.MaxRequestBodySize = hosting.Value.MaxRequestBodySize;
+            kestrel.Limits.MaxRequestHeaderCount = hosting.MaxRequestHeaderCount;
+            kestrel.Limits.MaxRequestHeadersTotalSize = hosting.MaxRequestHeadersTotalSize;
+            kestrel.Limits.MaxRequestBodySize = hosting.MaxRequestBodySize;
         });
 
         services.AddRequestTimeouts();
@@ -36,5 +39,21 @@ public static class ServerLimitsSetup
                     $"The request took longer than the server's {hosting.Value.RequestTimeout.TotalSeconds:0.###} s limit; try again."),
             });
         return services;
+    }
+
+    /// <summary>The Hosting settings, or the defaults if they cannot be read or would not pass validation.</summary>
+    private static HostingOptions Leniently(IConfiguration configuration)
+    {
+        var hosting = new HostingOptions();
+        try
+        {
+            configuration.GetSection(HostingOptions.SectionName).Bind(hosting);
+        }
+        catch (InvalidOperationException)
+        {
+            return new HostingOptions();
+        }
+
+        return new HostingOptionsValidator().Validate(null, hosting).Succeeded ? hosting : new HostingOptions();
     }
 }

@@ -25,7 +25,7 @@ public sealed class OtlpExportTests : IDisposable
         using var collector = new HttpListener();
         collector.Prefixes.Add($"http://127.0.0.1:{collectorPort}/");
         collector.Start();
-        var received = new ConcurrentDictionary<string, (string ContentType, long Bytes)>();
+        var received = new ConcurrentDictionary<string, (string ContentType, long Bytes, byte[] Body)>();
         var receiving = Task.Run(async () =>
         {
             while (collector.IsListening)
@@ -42,7 +42,7 @@ public sealed class OtlpExportTests : IDisposable
 
                 using var body = new MemoryStream();
                 await context.Request.InputStream.CopyToAsync(body, Ct);
-                received[context.Request.Url!.AbsolutePath] = (context.Request.ContentType ?? string.Empty, body.Length);
+                received[context.Request.Url!.AbsolutePath] = (context.Request.ContentType ?? string.Empty, body.Length, body.ToArray());
                 context.Response.StatusCode = 200;
                 context.Response.Close();
             }
@@ -59,6 +59,7 @@ public sealed class OtlpExportTests : IDisposable
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+            ["OTEL_SERVICE_NAME"] = "ably-auth-eu-west",
         });
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         var login = await client.PostAsJsonAsync("/auth/login", new { username = "nobody", password = "not-the-password" }, Ct);
@@ -77,5 +78,10 @@ public sealed class OtlpExportTests : IDisposable
         Assert.Equal("application/x-protobuf", traces.ContentType);
         Assert.Equal("application/x-protobuf", metrics.ContentType);
         Assert.True(traces.Bytes > 0 && metrics.Bytes > 0);
+        // Protobuf keeps strings as UTF-8 bytes: the resource's service.name is the one the environment gave.
+        Assert.True(Contains(traces.Body, "ably-auth-eu-west"u8), "the traces' service.name is not OTEL_SERVICE_NAME");
+        Assert.True(Contains(metrics.Body, "ably-auth-eu-west"u8), "the metrics' service.name is not OTEL_SERVICE_NAME");
     }
+
+    private static bool Contains(byte[] haystack, ReadOnlySpan<byte> needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 }

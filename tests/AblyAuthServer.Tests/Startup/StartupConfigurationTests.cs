@@ -127,6 +127,42 @@ public sealed class StartupConfigurationTests
         Assert.Contains("Ably:MaxTtl (ABLY__MAXTTL)", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Ably__MaxTtl", "soon", "Ably:MaxTtl (ABLY__MAXTTL) is not a valid duration")]
+    [InlineData("RateLimiting__Login__PerIp__PermitLimit", "many", "RateLimiting:Login:PerIp:PermitLimit (RATELIMITING__LOGIN__PERIP__PERMITLIMIT) is not a valid whole number")]
+    [InlineData("Auth__AllowBasic", "perhaps", "Auth:AllowBasic (AUTH__ALLOWBASIC) is not a valid boolean")]
+    public async Task A_Value_That_Cannot_Be_Read_Stops_The_Process_With_One_Line_Naming_The_Setting_Not_The_Value(string variable, string value, string message)
+    {
+        var environment = Production(AblyAuthServerFactory.ApiKey);
+        environment[variable] = value;
+
+        var result = await ServerProcess.RunAsync([], environment);
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Configuration error: " + message, line, StringComparison.Ordinal);
+        Assert.DoesNotContain(value, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Output + result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Failures_In_Several_Sections_Stop_The_Process_With_One_Line_Naming_Each()
+    {
+        var environment = Production(AblyAuthServerFactory.ApiKey);
+        environment["Ably__MaxTtl"] = "2.00:00:00";
+        environment["Hosting__RequestTimeout"] = "00:00:00";
+        environment["Cors__AllowedOrigins__0"] = "*";
+
+        var result = await ServerProcess.RunAsync([], environment);
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Configuration error: ", line, StringComparison.Ordinal);
+        Assert.Contains("Ably:MaxTtl (ABLY__MAXTTL)", line, StringComparison.Ordinal);
+        Assert.Contains("Hosting:RequestTimeout (HOSTING__REQUESTTIMEOUT)", line, StringComparison.Ordinal);
+        Assert.Contains("Cors:AllowedOrigins (CORS__ALLOWEDORIGINS__<n>)", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_Process_Exits_Non_Zero_With_One_Line_Naming_The_Missing_Key()
     {

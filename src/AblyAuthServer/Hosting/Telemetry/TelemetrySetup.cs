@@ -21,7 +21,8 @@ public static class TelemetrySetup
 
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("AblyAuthServer"))
+            // OTEL_SERVICE_NAME, when set, names the service; the SDK's environment detector would be overridden otherwise.
+            .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : "AblyAuthServer"))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
