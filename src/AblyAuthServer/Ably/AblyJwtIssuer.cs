@@ -12,6 +12,12 @@ public sealed class AblyJwtIssuer(AblyKey key, TimeProvider timeProvider)
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
+    /// <summary>The claim name prefix of a channel-scoped user claim (JWT only).</summary>
+    public const string ChannelClaimPrefix = "ably.channel.";
+
+    /// <summary>The claim name prefix of a per-connection publish rate limit (JWT only).</summary>
+    public const string PublishRateLimitPrefix = "ably.limits.publish.perAttachment.maxRate.";
+
     /// <summary>The key tokens are signed with.</summary>
     public AblyKey Key => key;
 
@@ -37,6 +43,34 @@ public sealed class AblyJwtIssuer(AblyKey key, TimeProvider timeProvider)
         JsonText.AppendString(json, capability);
         json.Append(",\"x-ably-clientId\":");
         JsonText.AppendString(json, grant.ClientId);
+        if (grant.Claims is { } claims)
+        {
+            AppendClaims(json, claims);
+        }
+
         return json.Append('}').ToString();
+    }
+
+    private static void AppendClaims(StringBuilder json, TokenClaims claims)
+    {
+        if (claims.IsServer)
+        {
+            json.Append(",\"x-ably-clientType\":\"server\"");
+        }
+
+        foreach (var (resource, value) in claims.ChannelClaims)
+        {
+            json.Append(',');
+            JsonText.AppendString(json, ChannelClaimPrefix + resource);
+            json.Append(':');
+            JsonText.AppendString(json, value);
+        }
+
+        foreach (var (resource, rate) in claims.PublishRateLimits)
+        {
+            json.Append(',');
+            JsonText.AppendString(json, PublishRateLimitPrefix + resource);
+            json.Append(':').Append(rate.ToString("R", CultureInfo.InvariantCulture));
+        }
     }
 }

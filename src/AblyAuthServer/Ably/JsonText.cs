@@ -4,8 +4,16 @@ using System.Text;
 namespace AblyAuthServer.Ably;
 
 /// <summary>JSON string escaping exactly as JavaScript's <c>JSON.stringify</c> does it, so MACs match ably-js.</summary>
-internal static class JsonText
+public static class JsonText
 {
+    /// <summary>The value as the inside of a JSON string: what <see cref="AppendString"/> writes between the quotes.</summary>
+    public static string Escape(string value)
+    {
+        var builder = new StringBuilder(value.Length + 8);
+        AppendString(builder, value);
+        return builder.ToString(1, builder.Length - 2);
+    }
+
     public static void AppendString(StringBuilder builder, string value)
     {
         builder.Append('"');

@@ -4,4 +4,9 @@ namespace AblyAuthServer.Ably;
 /// <param name="ClientId">The trusted clientId, or <c>*</c> for the wildcard.</param>
 /// <param name="Capability">The granted capability; never empty.</param>
 /// <param name="Ttl">How long the token lives.</param>
-public sealed record TokenGrant(string ClientId, Capability Capability, TimeSpan Ttl);
+/// <param name="Claims">Policy's JWT-only claims (channel claims, publish limits, client type); none when null.</param>
+public sealed record TokenGrant(string ClientId, Capability Capability, TimeSpan Ttl, TokenClaims? Claims = null)
+{
+    /// <summary><see cref="Claims"/>, or none.</summary>
+    public TokenClaims ClaimsOrNone => Claims ?? TokenClaims.None;
+}

@@ -8,6 +8,9 @@ namespace AblyAuthServer.Accounts;
 /// <summary>Operator actions on accounts (the <c>users</c> CLI); each returns an error message or null.</summary>
 public sealed class AccountAdministration(UserManager<AccountUser> users, RoleManager<IdentityRole> roles, PolicySet policies, AccountLockout lockout)
 {
+    /// <summary>The longest display name a profile may have.</summary>
+    public const int MaxDisplayNameLength = 200;
+
     public async Task<string?> AddAsync(string userName, string password, IReadOnlyCollection<string> roleNames, string? clientId)
     {
         if (await users.FindByNameAsync(userName) is not null)
@@ -55,7 +58,7 @@ public sealed class AccountAdministration(UserManager<AccountUser> users, RoleMa
         foreach (var user in all)
         {
             summaries.Add(new AccountSummary(
-                user.UserName!, user.EffectiveClientId, [.. (await users.GetRolesAsync(user)).Order(StringComparer.Ordinal)], user.IsDisabled, locked.Contains(user.NormalizedUserName!)));
+                user.UserName!, user.EffectiveClientId, [.. (await users.GetRolesAsync(user)).Order(StringComparer.Ordinal)], user.IsDisabled, locked.Contains(user.NormalizedUserName!), user.DisplayName));
         }
 
         return summaries;
@@ -95,6 +98,18 @@ public sealed class AccountAdministration(UserManager<AccountUser> users, RoleMa
     /// Disabling also ends every session (new security stamp), so that enabling the account later does not revive them;
     /// while it is disabled, those sessions are still recognised and refused with 403, so SDKs stop asking.
     /// </summary>
+    /// <summary>Sets the profile's display name (shown by channel claims as <c>{displayName}</c>); empty clears it.</summary>
+    public Task<string?> SetDisplayNameAsync(string userName, string displayName) => WithUser(userName, async user =>
+    {
+        if (displayName.Length > MaxDisplayNameLength || displayName.Any(char.IsControl))
+        {
+            return $"the display name must be at most {MaxDisplayNameLength} characters, without control characters";
+        }
+
+        user.DisplayName = displayName.Length == 0 ? null : displayName;
+        return Describe(await users.UpdateAsync(user));
+    });
+
     public Task<string?> SetDisabledAsync(string userName, bool disabled) => WithUser(userName, async user =>
     {
         user.IsDisabled = disabled;

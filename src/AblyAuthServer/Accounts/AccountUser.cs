@@ -8,6 +8,9 @@ public sealed class AccountUser : IdentityUser
     /// <summary>The Ably clientId tokens carry; null means the user name.</summary>
     public string? ClientId { get; set; }
 
+    /// <summary>The name channel claims show as <c>{displayName}</c>; null when the profile has none.</summary>
+    public string? DisplayName { get; set; }
+
     /// <summary>Disabled accounts cannot log in, and their sessions get 403 from the token endpoints.</summary>
     public bool IsDisabled { get; set; }
 

@@ -21,6 +21,7 @@ public abstract class AccountsDbContext(DbContextOptions options)
         builder.Entity<AccountUser>(user =>
         {
             user.Property(u => u.ClientId).HasMaxLength(128);
+            user.Property(u => u.DisplayName).HasMaxLength(AccountAdministration.MaxDisplayNameLength);
             user.Property(u => u.IsDisabled).HasDefaultValue(false);
         });
         builder.Entity<LoginFailure>(failure =>

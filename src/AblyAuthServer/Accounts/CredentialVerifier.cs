@@ -20,7 +20,7 @@ public sealed class CredentialVerifier(
 {
     /// <summary>The Ably identity a verified account acts as: its clientId and its roles.</summary>
     public async Task<AccountIdentity> IdentityOfAsync(AccountUser user) =>
-        new(user.Id, user.UserName!, user.EffectiveClientId, [.. await users.GetRolesAsync(user)]);
+        new(user.Id, user.UserName!, user.EffectiveClientId, [.. await users.GetRolesAsync(user)], user.DisplayName);
 
     /// <summary>
     /// Waits for a hashing slot (bounded by <paramref name="cancellationToken"/>, which carries the request timeout),

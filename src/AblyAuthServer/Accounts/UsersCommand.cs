@@ -3,7 +3,7 @@ using System.Text;
 namespace AblyAuthServer.Accounts;
 
 /// <summary>
-/// <c>users add|list|remove|set-password|disable|enable</c> on the server's own executable, against the configured
+/// <c>users add|list|remove|set-password|set|disable|enable</c> on the server's own executable, against the configured
 /// account store. Passwords come from standard input only, never from arguments (they would show in <c>ps</c>).
 /// </summary>
 public static class UsersCommand
@@ -18,6 +18,7 @@ public static class UsersCommand
           users list
           users remove <name>
           users set-password <name>                                password from stdin
+          users set <name> --display-name <text>                   the profile's display name ("" clears it)
           users disable <name>
           users enable <name>
         """;
@@ -44,7 +45,8 @@ public static class UsersCommand
                 foreach (var account in await accounts.ListAsync())
                 {
                     var state = account.IsDisabled ? "disabled" : account.IsLockedOut ? "locked-out" : "enabled";
-                    await output.WriteLineAsync($"{account.UserName}\tclientId={account.ClientId}\troles={string.Join(',', account.Roles)}\t{state}");
+                    var displayName = account.DisplayName is null ? string.Empty : $"\tdisplayName={account.DisplayName}";
+                    await output.WriteLineAsync($"{account.UserName}\tclientId={account.ClientId}\troles={string.Join(',', account.Roles)}\t{state}{displayName}");
                 }
 
                 return Success;
@@ -63,6 +65,9 @@ public static class UsersCommand
             case "remove":
                 failure = await accounts.RemoveAsync(command.Name!);
                 break;
+            case "set":
+                failure = await accounts.SetDisplayNameAsync(command.Name!, command.DisplayName!);
+                break;
             default:
                 failure = await accounts.SetDisabledAsync(command.Name!, command.Verb == "disable");
                 break;
@@ -78,14 +83,14 @@ public static class UsersCommand
         return Success;
     }
 
-    private sealed record Command(string Verb, string? Name, List<string> Roles, string? ClientId);
+    private sealed record Command(string Verb, string? Name, List<string> Roles, string? ClientId, string? DisplayName);
 
     private static bool TryParse(string[] args, out Command command, out string error)
     {
-        command = new Command(string.Empty, null, [], null);
+        command = new Command(string.Empty, null, [], null, null);
         error = string.Empty;
         var verb = args.Length > 1 ? args[1] : null;
-        if (verb is not ("add" or "list" or "remove" or "set-password" or "disable" or "enable"))
+        if (verb is not ("add" or "list" or "remove" or "set-password" or "set" or "disable" or "enable"))
         {
             error = verb is null ? "missing command" : $"unknown command '{verb}'";
             return false;
@@ -94,10 +99,21 @@ public static class UsersCommand
         var roles = new List<string>();
         string? name = null;
         string? clientId = null;
+        string? displayName = null;
         for (var i = 2; i < args.Length; i++)
         {
             var arg = args[i];
-            if (verb == "add" && arg is "--role" or "--client-id")
+            if (verb == "set" && arg == "--display-name")
+            {
+                if (i + 1 >= args.Length)
+                {
+                    error = "--display-name needs a value (\"\" clears it)";
+                    return false;
+                }
+
+                displayName = args[++i];
+            }
+            else if (verb == "add" && arg is "--role" or "--client-id")
             {
                 if (i + 1 >= args.Length || string.IsNullOrWhiteSpace(args[i + 1]))
                 {
@@ -138,7 +154,13 @@ public static class UsersCommand
             return false;
         }
 
-        command = new Command(verb, name, roles, clientId);
+        if (verb == "set" && displayName is null)
+        {
+            error = "'set' needs --display-name <text>";
+            return false;
+        }
+
+        command = new Command(verb, name, roles, clientId, displayName);
         return true;
     }
 

@@ -57,7 +57,9 @@ internal sealed class SessionAuthenticationHandler(
             return AuthenticateResult.Fail("The account has changed since the session began.");
         }
 
-        var caller = new AuthenticatedCaller(ticket.Account, ticket, account.IsDisabled ? AuthenticatedCaller.AccountDisabled : null, ticket.ExpiresAt);
+        // The display name is the account's current one (re-read with the account), not the one at login.
+        var identity = account.DisplayName == ticket.Account.DisplayName ? ticket.Account : ticket.Account with { DisplayName = account.DisplayName };
+        var caller = new AuthenticatedCaller(identity, ticket, account.IsDisabled ? AuthenticatedCaller.AccountDisabled : null, ticket.ExpiresAt);
         Context.Features.Set(caller);
         return AuthenticateResult.Success(new AuthenticationTicket(caller.ToPrincipal(Scheme.Name), Scheme.Name));
     }

@@ -57,7 +57,8 @@ public sealed class GrantResolver(PolicySet policies, TimeSpan defaultTtl, TimeS
         }
 
         // Templates expand with the token's own clientId; a wildcard token gets the account's own channels.
-        var allowed = policies.AllowedCached(account.Roles, clientId == ClientIds.Wildcard ? account.ClientId : clientId);
+        var channelClientId = clientId == ClientIds.Wildcard ? account.ClientId : clientId;
+        var allowed = policies.AllowedCached(account.Roles, channelClientId);
         if (allowed.IsEmpty)
         {
             return GrantResult.Forbidden("No capability is configured for this user's roles.");
@@ -78,7 +79,10 @@ public sealed class GrantResolver(PolicySet policies, TimeSpan defaultTtl, TimeS
             }
         }
 
-        return GrantResult.Granted(new TokenGrant(clientId, granted, ttl));
+        var claims = policies.HasClaims
+            ? policies.ClaimsFor(account.Roles, channelClientId, new ClaimValues(clientId, account.UserName, account.DisplayName ?? string.Empty, account.Roles))
+            : TokenClaims.None;
+        return GrantResult.Granted(new TokenGrant(clientId, granted, ttl, claims.IsEmpty ? null : claims));
     }
 
     /// <summary>Absent → default; a whole number of milliseconds ≥ 1 s; above the maximum → the maximum.</summary>

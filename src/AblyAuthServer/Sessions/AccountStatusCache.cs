@@ -27,15 +27,15 @@ public sealed class AccountStatusCache(IServiceScopeFactory scopes, IOptions<Ses
         var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
         var row = await db.Users.AsNoTracking()
             .Where(u => u.Id == userId)
-            .Select(u => new { u.SecurityStamp, u.IsDisabled })
+            .Select(u => new { u.SecurityStamp, u.IsDisabled, u.DisplayName })
             .FirstOrDefaultAsync(cancellationToken);
-        status = row is null ? new AccountStatus(false, null, false) : new AccountStatus(true, row.SecurityStamp, row.IsDisabled);
+        status = row is null ? new AccountStatus(false, null, false) : new AccountStatus(true, row.SecurityStamp, row.IsDisabled, row.DisplayName);
         if (options.Value.AccountCheckInterval > TimeSpan.Zero)
         {
             cache.Set(userId, status, new MemoryCacheEntryOptions
             {
                 AbsoluteExpirationRelativeToNow = options.Value.AccountCheckInterval,
-                Size = 128 + (2L * (userId.Length + (status.SecurityStamp?.Length ?? 0))),
+                Size = 128 + (2L * (userId.Length + (status.SecurityStamp?.Length ?? 0) + (status.DisplayName?.Length ?? 0))),
             });
         }
 

@@ -24,7 +24,7 @@ internal static class TokenEndpointMetadata
         (StatusCodes.Status403Forbidden, "Authenticated but refused (clientId or capability outside policy, account disabled). Ably SDKs stop retrying."),
         (StatusCodes.Status413PayloadTooLarge, "The request body is larger than 16 KiB."),
         (StatusCodes.Status415UnsupportedMediaType, "The body is neither application/json nor application/x-www-form-urlencoded."),
-        (StatusCodes.Status422UnprocessableEntity, "The JWT would exceed Ably:MaxJwtBytes; use /ably/token-request instead."),
+        (StatusCodes.Status422UnprocessableEntity, "Not in this form: a JWT would exceed Ably:MaxJwtBytes, or policy gives the caller JWT-only claims (channel claims, publish limits, server client type) that other forms cannot carry."),
         (StatusCodes.Status429TooManyRequests, "Too many attempts: the account is locked out, or a rate limit was reached. See Retry-After."));
 
     public static RouteHandlerBuilder WithJwtMetadata(this RouteHandlerBuilder builder) => builder
@@ -49,7 +49,8 @@ internal static class TokenEndpointMetadata
             ["nonce"] = "a41024a1f063683ee3581f9409d86567",
             ["mac"] = "if+ULbeqDiHfbqA9jhqYfRreWWMslFZh5W8hmbe0uLc=",
         })
-        .WithErrors();
+        .WithErrors()
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
     /// <summary>The POST forms read a body, which adds two refusals.</summary>
     public static RouteHandlerBuilder WithBodyErrors(this RouteHandlerBuilder builder) => builder

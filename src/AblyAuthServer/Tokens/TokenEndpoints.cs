@@ -66,7 +66,9 @@ public static class TokenEndpoints
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, detail:
                 $"The token would be {jwt.Length} bytes, over the {options.Value.MaxJwtBytes}-byte limit for JWTs (they travel in HTTP headers). " +
-                "Ask for a narrower capability, or use /ably/token-request, which has no such limit.");
+                (grant.Claims is null
+                    ? "Ask for a narrower capability, or use /ably/token-request, which has no such limit."
+                    : "Ask for a narrower capability, or shorten the role's channel claims."));
         }
 
         audit.Issued("jwt", caller, grant, issuer.Key.Name);
@@ -82,10 +84,23 @@ public static class TokenEndpoints
             return Refusal(result);
         }
 
+        if (grant.Claims is not null)
+        {
+            return JwtOnlyClaims();
+        }
+
         var request = signer.Sign(grant);
         audit.Issued("token-request", caller, grant, request.KeyName);
         return TypedResults.Ok(request);
     }
+
+    /// <summary>
+    /// A grant with channel claims, publish limits or the server client type cannot be a TokenRequest or an Ably Token:
+    /// those forms would silently drop limits and claims that policy attaches to this caller.
+    /// </summary>
+    private static ProblemHttpResult JwtOnlyClaims() => TypedResults.Problem(
+        statusCode: StatusCodes.Status422UnprocessableEntity,
+        detail: "Policy gives this caller's tokens channel claims, publish rate limits or the server client type, which only JWTs carry. Use /ably/token instead.");
 
     private static ProblemHttpResult Refusal(GrantResult result) => TypedResults.Problem(
         statusCode: result.Failure switch

@@ -104,6 +104,9 @@ public abstract class UsersCommandTests(AccountStoreProvider provider) : IAsyncL
     [InlineData(new[] { "add", "hank", "--password", "x" }, "passwords are read from standard input")]
     [InlineData(new[] { "add", "hank", "--role" }, "--role needs a value")]
     [InlineData(new[] { "remove", "a", "b" }, "unexpected argument 'b'")]
+    [InlineData(new[] { "set", "hank" }, "'set' needs --display-name <text>")]
+    [InlineData(new[] { "set", "hank", "--display-name" }, "--display-name needs a value")]
+    [InlineData(new[] { "add", "hank", "--display-name", "Hank" }, "unknown option '--display-name'")]
     public async Task Bad_Usage_Exits_64_With_A_Message_And_Usage(string[] args, string message)
     {
         var (exit, _, error) = await Run(string.Empty, args);
@@ -141,6 +144,36 @@ public abstract class UsersCommandTests(AccountStoreProvider provider) : IAsyncL
         var (exit, _, error) = await Run(string.Empty, "remove", "judy");
         Assert.Equal(UsersCommand.Failure, exit);
         Assert.Equal("error: user 'judy' does not exist", error.Trim());
+    }
+
+    [Fact]
+    public async Task Set_Display_Name_Changes_The_Profile_That_Channel_Claims_Read_And_An_Empty_One_Clears_It()
+    {
+        await Run("some-password\n", "add", "kim", "--role", "member");
+
+        var (exit, output, _) = await Run(string.Empty, "set", "kim", "--display-name", "Kim \"K\" Lee");
+
+        Assert.Equal(UsersCommand.Success, exit);
+        Assert.Equal("set: kim ok", output.Trim());
+        Assert.Equal("kim\tclientId=kim\troles=member\tenabled\tdisplayName=Kim \"K\" Lee", (await Run(string.Empty, "list")).Output.Trim());
+        Assert.Equal(UsersCommand.Success, (await Run(string.Empty, "set", "kim", "--display-name", "")).ExitCode);
+        Assert.Equal("kim\tclientId=kim\troles=member\tenabled", (await Run(string.Empty, "list")).Output.Trim());
+    }
+
+    [Theory]
+    [InlineData("tab\there")]
+    [InlineData("new\nline")]
+    public async Task A_Display_Name_With_Control_Characters_Or_Over_200_Characters_Is_Refused(string displayName)
+    {
+        await Run("some-password\n", "add", "lou", "--role", "member");
+
+        var control = await Run(string.Empty, "set", "lou", "--display-name", displayName);
+        var tooLong = await Run(string.Empty, "set", "lou", "--display-name", new string('x', 201));
+
+        Assert.Equal(UsersCommand.Failure, control.ExitCode);
+        Assert.Equal("error: the display name must be at most 200 characters, without control characters", control.Error.Trim());
+        Assert.Equal(UsersCommand.Failure, tooLong.ExitCode);
+        Assert.DoesNotContain("displayName=", (await Run(string.Empty, "list")).Output, StringComparison.Ordinal);
     }
 }
 

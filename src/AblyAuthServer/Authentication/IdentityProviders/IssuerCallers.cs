@@ -24,7 +24,8 @@ internal static class IssuerCallers
             UserId: issuer.ExpectedIssuer + " " + subject,
             UserName: prefix + (string.IsNullOrEmpty(subject) ? rawClientId : subject),
             ClientId: clientId,
-            Roles: roles);
+            Roles: roles,
+            DisplayName: claims.String("name"));
 
         string? refusal = null;
         if (rawClientId is null)
