@@ -4,4 +4,5 @@ namespace AblyAuthServer.Ably;
 /// <param name="ClientId">The trusted clientId, or <c>*</c> for the wildcard.</param>
 /// <param name="Capability">The granted capability; never empty.</param>
 /// <param name="Ttl">How long the token lives.</param>
-public sealed record TokenGrant(string ClientId, Capability Capability, TimeSpan Ttl);
+/// <param name="RevocationKey">The JWT's <c>x-ably-revocation-key</c>, or null for none (JWTs only; Ably has no such field in TokenRequests).</param>
+public sealed record TokenGrant(string ClientId, Capability Capability, TimeSpan Ttl, string? RevocationKey = null);
