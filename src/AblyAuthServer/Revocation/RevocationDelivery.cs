@@ -101,22 +101,29 @@ internal sealed partial class RevocationDelivery(
         }
 
         var claimed = await outbox.ClaimAsync(_owner, BatchSize, RevocationOutbox.Lease(options.Value), cancellationToken);
-        for (var i = 0; i < claimed.Count; i++)
+        var attempted = 0;
+        try
         {
-            if (await DeliverAsync(claimed[i], cancellationToken) is { } outage)
+            while (attempted < claimed.Count)
             {
-                // Ably is not answering: the rest wait for the next round rather than each time out in turn.
-                foreach (var rest in claimed.Skip(i + 1))
+                if (await DeliverAsync(claimed[attempted++], cancellationToken) is { } outage)
                 {
-                    await outbox.ReleaseAsync(rest, _owner, CancellationToken.None);
+                    // Ably is not answering: the rest wait for the next round rather than each time out in turn.
+                    status.Backlog = backlog with { AnyDue = false };
+                    return outage;
                 }
+            }
 
-                status.Backlog = backlog with { AnyDue = false };
-                return outage;
+            return null;
+        }
+        finally
+        {
+            // Unattempted rows go back at once (also when stopping), so no lease holds them up.
+            foreach (var rest in claimed.Skip(attempted))
+            {
+                await outbox.ReleaseAsync(rest, _owner, CancellationToken.None);
             }
         }
-
-        return null;
     }
 
     private async Task ForgetChangedAccountsAsync(CancellationToken cancellationToken)

@@ -42,7 +42,7 @@ public sealed class AuthMetrics
         _revocationsExpired = meter.CreateCounter<long>("ably_auth.revocations.expired", "{revocation}", "Revocations dropped undelivered because every token they covered had expired, by reason.");
         _revocationsFailed = meter.CreateCounter<long>("ably_auth.revocations.failed", "{revocation}", "Revocations Ably refused for good (kept as Failed in the outbox), by reason and Ably error code.");
         _ablyRestErrors = meter.CreateCounter<long>("ably_auth.ably_rest.errors", "{error}", "Failed calls to Ably's REST API, by endpoint and Ably error code (or timeout, unreachable).");
-        meter.CreateObservableGauge("ably_auth.revocations.pending", () => Observe(_revocationBacklog, b => b.Pending), "{revocation}",
+        meter.CreateObservableGauge("ably_auth.revocations.pending", () => Observe(_revocationBacklog, b => (long)b.Pending), "{revocation}",
             "Revocations in the outbox not yet delivered, as this replica's worker last read it.");
         meter.CreateObservableGauge("ably_auth.revocations.oldest_pending_age", () => Observe(_revocationBacklog, b => b.OldestAgeSeconds), "s",
             "How long the oldest pending revocation has waited.");
