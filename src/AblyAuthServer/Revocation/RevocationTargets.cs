@@ -22,8 +22,12 @@ namespace AblyAuthServer.Revocation;
 /// Keys are HMACs of the session or account id under the Ably key's secret: unguessable, unlinkable to the clientId
 /// or user name, the same on every replica and in the CLI, and nothing to store.
 /// </summary>
-public sealed class RevocationTargets(AblyKey key, PolicySet policies, IOptions<AblyOptions> options, TimeProvider time)
+public sealed class RevocationTargets(IServiceProvider services, IConfiguration configuration, PolicySet policies, TimeProvider time)
 {
+    // Read straight from configuration: the users CLI runs without an Ably key (its options would not validate) unless
+    // revocable mode needs one, and then the key and options are resolved, and checked, on first use.
+    private readonly bool _enabled = configuration.GetValue<bool>($"{AblyOptions.SectionName}:{nameof(AblyOptions.Revocable)}");
+
     public const string Logout = "logout";
     public const string SetPassword = "set-password";
     public const string Disable = "disable";
@@ -31,14 +35,18 @@ public sealed class RevocationTargets(AblyKey key, PolicySet policies, IOptions<
     public const string RevokeTokens = "revoke-tokens";
 
     /// <summary>True in revocable mode (<c>Ably:Revocable</c>): keys go into JWTs and causes write the outbox.</summary>
-    public bool Enabled => options.Value.Revocable;
+    public bool Enabled => _enabled;
+
+    private AblyKey Key => services.GetRequiredService<AblyKey>();
+
+    private AblyOptions Options => services.GetRequiredService<IOptions<AblyOptions>>().Value;
 
     /// <summary>The key of one session's own-clientId JWTs.</summary>
-    public string SessionKey(string sessionId) => key.DeriveIdentifier("revocation-key/session", sessionId);
+    public string SessionKey(string sessionId) => Key.DeriveIdentifier("revocation-key/session", sessionId);
 
     /// <summary>The key of an account's other JWTs; an identity provider's subjects are kept apart by their issuer.</summary>
     public string AccountKey(string userId, string? issuer = null) =>
-        key.DeriveIdentifier("revocation-key/account", issuer is null ? userId : $"{issuer}\n{userId}");
+        Key.DeriveIdentifier("revocation-key/account", issuer is null ? userId : $"{issuer}\n{userId}");
 
     /// <summary>The <c>x-ably-revocation-key</c> of a JWT for <paramref name="caller"/> with <paramref name="clientId"/>; null outside revocable mode.</summary>
     public string? KeyFor(AuthenticatedCaller caller, string clientId)
@@ -94,6 +102,6 @@ public sealed class RevocationTargets(AblyKey key, PolicySet policies, IOptions<
         State = RevocationState.Pending,
         // Held back for a moment so every replica has dropped its cached view of the account before Ably disconnects
         // the clients, which then ask for new tokens at once.
-        NextAttemptAt = (RevocationOutbox.WallClock.GetUtcNow() + RevocationOutbox.SettleDelay(options.Value)).ToUnixTimeMilliseconds(),
+        NextAttemptAt = (RevocationOutbox.WallClock.GetUtcNow() + RevocationOutbox.SettleDelay(Options)).ToUnixTimeMilliseconds(),
     };
 }

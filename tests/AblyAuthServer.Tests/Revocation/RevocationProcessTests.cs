@@ -55,6 +55,34 @@ public sealed class RevocationProcessTests
     }
 
     [Fact]
+    public async Task The_Cli_Needs_The_Key_Only_In_Revocable_Mode_And_Without_It_Changes_Nothing()
+    {
+        var directory = Directory.CreateTempSubdirectory("ably-revocation-cli");
+        try
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["Accounts__ConnectionString"] = $"Data Source={Path.Combine(directory.FullName, "accounts.db")}",
+                ["Accounts__PasswordHashIterations"] = "10000",
+            };
+            Assert.Equal(0, (await ServerProcess.RunAsync(["users", "add", "kate", "--role", "member"], environment, "kates-password\n")).ExitCode);
+
+            var revocable = new Dictionary<string, string>(environment) { ["Ably__Revocable"] = "true" };
+            var refused = await ServerProcess.RunAsync(["users", "disable", "kate"], revocable);
+            var list = await ServerProcess.RunAsync(["users", "list"], revocable);
+
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Equal("Configuration error: Ably:ApiKey (environment ABLY_API_KEY or ABLY_API_KEY_FILE) is missing.", refused.Error.Trim());
+            Assert.Equal("kate\tclientId=kate\troles=member\tenabled", list.Output.Trim());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Revocable_Mode_With_A_Max_Ttl_Over_One_Hour_Exits_2_With_One_Line()
     {
         var result = await ServerProcess.RunAsync([], new Dictionary<string, string>
