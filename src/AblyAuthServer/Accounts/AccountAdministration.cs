@@ -131,7 +131,15 @@ public sealed class AccountAdministration(
         if (revocationReason is not null && revocation.ForAccount(revocationReason, user) is { } entry)
         {
             db.RevocationOutbox.Add(entry);
-            await db.SaveChangesAsync();
+            try
+            {
+                await db.SaveChangesAsync();
+            }
+            catch (DbUpdateException e)
+            {
+                // Rolled back with the change itself: the account is as it was, and the operator can run the command again.
+                return $"the change was not stored, because its revocation could not be: {e.InnerException?.Message ?? e.Message}";
+            }
         }
 
         await transaction.CommitAsync();

@@ -69,6 +69,11 @@ internal sealed partial class RevocationDelivery(
             {
                 LogStoreUnavailable(logger, e);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A worker that died would stop the whole server (the host's default); one bad round must not.
+                LogRoundFailed(logger, e);
+            }
 
             try
             {
@@ -165,10 +170,10 @@ internal sealed partial class RevocationDelivery(
     /// <summary>Sends one row; returns a pause when Ably could not be reached or answered with a transient error.</summary>
     private async Task<TimeSpan?> DeliverAsync(RevocationEntry entry, CancellationToken cancellationToken)
     {
-        var targets = JsonSerializer.Deserialize<List<string>>(entry.Targets) ?? [];
-        if (targets.Count == 0)
+        if (Targets(entry) is not { Count: > 0 } targets)
         {
-            await outbox.CompleteAsync(entry, _owner, RevocationState.Failed, "No targets", CancellationToken.None);
+            await outbox.CompleteAsync(entry, _owner, RevocationState.Failed, "The row has no readable targets", CancellationToken.None);
+            LogUnreadable(logger, entry.Id, entry.Reason, entry.UserName);
             return null;
         }
 
@@ -218,6 +223,18 @@ internal sealed partial class RevocationDelivery(
             // Stopping: the row goes back as it was; another replica or the next start sends it.
             await outbox.ReleaseAsync(entry, _owner, CancellationToken.None);
             throw;
+        }
+    }
+
+    private static List<string>? Targets(RevocationEntry entry)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<List<string>>(entry.Targets);
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 
@@ -293,4 +310,11 @@ internal sealed partial class RevocationDelivery(
 
     [LoggerMessage(EventId = 1306, Level = LogLevel.Warning, Message = "The revocation outbox could not be read; retried shortly")]
     private static partial void LogStoreUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1307, Level = LogLevel.Error, Message = "A round of revocation delivery failed; the next poll tries again")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1308, Level = LogLevel.Error,
+        Message = "Outbox row {EntryId} ({Reason} of {UserName}) has no readable targets; kept as Failed")]
+    private static partial void LogUnreadable(ILogger logger, long entryId, string reason, string userName);
 }

@@ -31,7 +31,7 @@ internal sealed class InMemoryRevokedSessions(TimeProvider time, EndedSessionSto
         {
             await store.RecordAsync(sessionId, expiresAt, tellAbly, cancellationToken);
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or InvalidOperationException or TimeoutException)
         {
             throw new LogoutNotRecordedException(e);
         }

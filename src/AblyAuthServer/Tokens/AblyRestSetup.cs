@@ -22,6 +22,8 @@ internal static class AblyRestSetup
                 http.BaseAddress = new Uri(options.RestHost.TrimEnd('/') + "/");
                 // The resilience pipeline owns every timeout.
                 http.Timeout = Timeout.InfiniteTimeSpan;
+                // Ably's answers are a few hundred bytes; anything near this is not Ably.
+                http.MaxResponseContentBufferSize = 1024 * 1024;
             })
             // Long-lived users (the outbox worker) keep one client: connections are recycled instead, so DNS changes apply.
             .UseSocketsHttpHandler((handler, _) =>
