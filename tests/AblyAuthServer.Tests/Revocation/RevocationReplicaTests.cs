@@ -17,7 +17,7 @@ public sealed class RevocationReplicaTests
         await using var ably = await AblyRestStandIn.StartAsync([AblyRestStandInKey.Parse(AblyAuthServerFactory.ApiKey)], time);
         // Slow enough that both workers poll many times while a row is in flight: a second send would show.
         ably.Delay(TimeSpan.FromMilliseconds(400), AblyRestEndpoint.RevokeTokens);
-        var settings = new Dictionary<string, string?> { ["Ably:RestTimeout"] = "00:00:05", ["Ably:RevocationPollInterval"] = "00:00:00.05" };
+        var settings = new Dictionary<string, string?> { ["Ably:RestTimeout"] = "00:00:15", ["Ably:RevocationPollInterval"] = "00:00:00.05" };
         await using var first = await RevocableServer.StartAsync(settings, store, ably, time);
         await using var second = await RevocableServer.StartAsync(settings, store, ably, time);
         ably.Hang(AblyRestEndpoint.RevokeTokens);
