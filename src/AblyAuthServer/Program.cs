@@ -8,6 +8,7 @@ using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.OpenApi;
 using AblyAuthServer.Policies;
 using AblyAuthServer.Redis;
+using AblyAuthServer.Revocation;
 using AblyAuthServer.Sessions;
 using AblyAuthServer.Throttling;
 using AblyAuthServer.Tokens;
@@ -43,6 +44,7 @@ return await StartupGuard.RunGuardedAsync(async () =>
     builder.Services.AddSessions();
     builder.Services.AddCallerAuthentication();
     builder.Services.AddTokens();
+    builder.Services.AddRevocation();
     builder.Services.AddHealth();
     builder.Services.AddOpenApiDocument();
     builder.Services.AddDemo();

@@ -93,6 +93,31 @@ public sealed class AblyKey
         return Convert.ToBase64String(hash);
     }
 
+    /// <summary>
+    /// A value nobody without the secret can compute or link to <paramref name="value"/>: HMAC-SHA256 keyed with the
+    /// secret over a purpose label and the value (the label keeps it apart from every MAC this key signs for Ably),
+    /// the first 128 bits in base64url. Stable across replicas and restarts for as long as the key is the same.
+    /// </summary>
+    public string DeriveIdentifier(string purpose, string value)
+    {
+        Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes($"ably-auth-server\n{purpose}\n{value}"), hash);
+        return System.Buffers.Text.Base64Url.EncodeToString(hash[..16]);
+    }
+
+    /// <summary>
+    /// The <c>Authorization: Basic</c> parameter for Ably's REST API, <c>base64(keyName:secret)</c>: the one other use of
+    /// the secret, sent only to Ably (revoking tokens needs Basic auth with the key that signed them).
+    /// </summary>
+    public string BasicCredentials()
+    {
+        var name = Encoding.UTF8.GetBytes(Name + ":");
+        var credentials = new byte[name.Length + _secret.Length];
+        name.CopyTo(credentials, 0);
+        _secret.CopyTo(credentials, name.Length);
+        return Convert.ToBase64String(credentials);
+    }
+
     /// <summary>Constant-time check of a candidate secret, for callers that hold one (for example an admin API).</summary>
     public bool SecretEquals(ReadOnlySpan<byte> candidate) => CryptographicOperations.FixedTimeEquals(_secret, candidate);
 

@@ -1,12 +1,19 @@
 using AblyAuthServer.Policies;
+using AblyAuthServer.Revocation;
 using AblyAuthServer.Throttling;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace AblyAuthServer.Accounts;
 
-/// <summary>Operator actions on accounts (the <c>users</c> CLI); each returns an error message or null.</summary>
-public sealed class AccountAdministration(UserManager<AccountUser> users, RoleManager<IdentityRole> roles, PolicySet policies, AccountLockout lockout)
+/// <summary>
+/// Operator actions on accounts (the <c>users</c> CLI); each returns an error message or null. A change that ends an
+/// account's sessions (a new password, disabling, removal) and <see cref="RevokeTokensAsync"/> also write, in revocable
+/// mode, the outbox row that revokes the account's Ably tokens: in one transaction with the change, on the context
+/// Identity saves through, so both are stored or neither.
+/// </summary>
+public sealed class AccountAdministration(
+    UserManager<AccountUser> users, RoleManager<IdentityRole> roles, PolicySet policies, AccountLockout lockout, AccountsDbContext db, RevocationTargets revocation)
 {
     /// <summary>The longest display name a profile may have.</summary>
     public const int MaxDisplayNameLength = 200;
@@ -64,10 +71,11 @@ public sealed class AccountAdministration(UserManager<AccountUser> users, RoleMa
         return summaries;
     }
 
-    public Task<string?> RemoveAsync(string userName) => WithUser(userName, async user => Describe(await users.DeleteAsync(user)));
+    public Task<string?> RemoveAsync(string userName) =>
+        WithUser(userName, user => ChangeAsync(user, RevocationTargets.Remove, async () => Describe(await users.DeleteAsync(user))));
 
     /// <summary>Replaces the password, ends existing sessions (new security stamp) and clears any lockout.</summary>
-    public Task<string?> SetPasswordAsync(string userName, string password) => WithUser(userName, async user =>
+    public Task<string?> SetPasswordAsync(string userName, string password) => WithUser(userName, user => ChangeAsync(user, RevocationTargets.SetPassword, async () =>
     {
         foreach (var validator in users.PasswordValidators)
         {
@@ -92,12 +100,8 @@ public sealed class AccountAdministration(UserManager<AccountUser> users, RoleMa
 
         await lockout.ClearAsync(user.NormalizedUserName!, CancellationToken.None);
         return null;
-    });
+    }));
 
-    /// <summary>
-    /// Disabling also ends every session (new security stamp), so that enabling the account later does not revive them;
-    /// while it is disabled, those sessions are still recognised and refused with 403, so SDKs stop asking.
-    /// </summary>
     /// <summary>Sets the profile's display name (shown by channel claims as <c>{displayName}</c>); empty clears it.</summary>
     public Task<string?> SetDisplayNameAsync(string userName, string displayName) => WithUser(userName, async user =>
     {
@@ -110,11 +114,52 @@ public sealed class AccountAdministration(UserManager<AccountUser> users, RoleMa
         return Describe(await users.UpdateAsync(user));
     });
 
-    public Task<string?> SetDisabledAsync(string userName, bool disabled) => WithUser(userName, async user =>
+    /// <summary>
+    /// Disabling also ends every session (new security stamp), so that enabling the account later does not revive them;
+    /// while it is disabled, those sessions are still recognised and refused with 403, so SDKs stop asking.
+    /// </summary>
+    public Task<string?> SetDisabledAsync(string userName, bool disabled) => WithUser(userName, user =>
+        ChangeAsync(user, disabled ? RevocationTargets.Disable : null, async () =>
+        {
+            user.IsDisabled = disabled;
+            return Describe(disabled ? await users.UpdateSecurityStampAsync(user) : await users.UpdateAsync(user));
+        }));
+
+    /// <summary>
+    /// Revokes every Ably token of the account issued until now, and nothing else: its sessions stay, so its clients
+    /// fetch new tokens (on the account's current roles). For a leaked token, or after changing what roles allow.
+    /// </summary>
+    public Task<string?> RevokeTokensAsync(string userName) => WithUser(userName, user => revocation.Enabled
+        ? ChangeAsync(user, RevocationTargets.RevokeTokens, () => Task.FromResult<string?>(null))
+        : Task.FromResult<string?>("tokens are not revocable: Ably:Revocable (ABLY__REVOCABLE) is off; see docs/revocation.md"));
+
+    // Identity saves through the same scoped context, so its writes join this transaction; the outbox row is the last
+    // write, and nothing is kept if any step fails.
+    private async Task<string?> ChangeAsync(AccountUser user, string? revocationReason, Func<Task<string?>> change)
     {
-        user.IsDisabled = disabled;
-        return Describe(disabled ? await users.UpdateSecurityStampAsync(user) : await users.UpdateAsync(user));
-    });
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        if (await change() is { } error)
+        {
+            return error;
+        }
+
+        if (revocationReason is not null && revocation.ForAccount(revocationReason, user) is { } entry)
+        {
+            db.RevocationOutbox.Add(entry);
+            try
+            {
+                await db.SaveChangesAsync();
+            }
+            catch (DbUpdateException e)
+            {
+                // Rolled back with the change itself: the account is as it was, and the operator can run the command again.
+                return $"the change was not stored, because its revocation could not be: {e.InnerException?.Message ?? e.Message}";
+            }
+        }
+
+        await transaction.CommitAsync();
+        return null;
+    }
 
     private async Task<string?> WithUser(string userName, Func<AccountUser, Task<string?>> action) =>
         await users.FindByNameAsync(userName) is { } user ? await action(user) : $"user '{userName}' does not exist";

@@ -1,5 +1,7 @@
+using AblyAuthServer.Revocation;
 using AblyAuthServer.Sessions;
 using AblyAuthServer.Throttling;
+using Microsoft.EntityFrameworkCore;
 
 
 
@@ -9,13 +11,15 @@ using AblyAuthServer.Throttling;
 namespace AblyAuthServer.Accounts;
 
 /// <summary>
-/// Deletes rows nothing will read again: ended sessions past their expiry, and failure counts that are quiet and not
-/// locked. Every replica may do it; the deletes are idempotent.
+/// Deletes rows nothing will read again: ended sessions past their expiry, failure counts that are quiet and not
+/// locked, and revocations delivered or expired a week ago (failed ones stay for the operator). Every replica may do
+/// it; the deletes are idempotent.
 /// </summary>
 internal sealed partial class AccountStoreHousekeeping(
     IServiceScopeFactory scopes, EndedSessionStore endedSessions, ILogger<AccountStoreHousekeeping> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan CompletedRevocationsKept = TimeSpan.FromDays(7);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,6 +33,10 @@ internal sealed partial class AccountStoreHousekeeping(
                     await endedSessions.PruneAsync(stoppingToken);
                     await using var scope = scopes.CreateAsyncScope();
                     await scope.ServiceProvider.GetRequiredService<AccountLockout>().PruneAsync(stoppingToken);
+                    var completedBefore = (RevocationOutbox.WallClock.GetUtcNow() - CompletedRevocationsKept).ToUnixTimeMilliseconds();
+                    await scope.ServiceProvider.GetRequiredService<AccountsDbContext>().RevocationOutbox
+                        .Where(e => (e.State == RevocationState.Delivered || e.State == RevocationState.Expired) && e.CompletedAt < completedBefore)
+                        .ExecuteDeleteAsync(stoppingToken);
                 }
                 catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
                 {

@@ -15,6 +15,8 @@ public abstract class AccountsDbContext(DbContextOptions options)
 
     public DbSet<EndedSession> EndedSessions => Set<EndedSession>();
 
+    public DbSet<RevocationEntry> RevocationOutbox => Set<RevocationEntry>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -37,6 +39,19 @@ public abstract class AccountsDbContext(DbContextOptions options)
             session.HasKey(s => s.SessionId);
             session.Property(s => s.SessionId).HasMaxLength(EndedSession.MaxIdLength);
             session.HasIndex(s => s.ExpiresAt);
+        });
+        builder.Entity<RevocationEntry>(entry =>
+        {
+            entry.ToTable("RevocationOutbox");
+            entry.HasKey(e => e.Id);
+            entry.Property(e => e.Reason).HasMaxLength(RevocationEntry.MaxReasonLength);
+            entry.Property(e => e.UserId).HasMaxLength(RevocationEntry.MaxUserLength);
+            entry.Property(e => e.UserName).HasMaxLength(RevocationEntry.MaxUserLength);
+            entry.Property(e => e.State).HasConversion<string>().HasMaxLength(16);
+            entry.Property(e => e.LeaseOwner).HasMaxLength(RevocationEntry.MaxOwnerLength);
+            entry.Property(e => e.LastError).HasMaxLength(RevocationEntry.MaxErrorLength);
+            // The worker's poll: pending rows that are due, every second on every replica.
+            entry.HasIndex(e => new { e.State, e.NextAttemptAt });
         });
     }
 }

@@ -3,8 +3,9 @@ using System.Text;
 namespace AblyAuthServer.Accounts;
 
 /// <summary>
-/// <c>users add|list|remove|set-password|set|disable|enable</c> on the server's own executable, against the configured
-/// account store. Passwords come from standard input only, never from arguments (they would show in <c>ps</c>).
+/// <c>users add|list|remove|set-password|set|disable|enable|revoke-tokens</c> on the server's own executable, against
+/// the configured account store. Passwords come from standard input only, never from arguments (they would show in
+/// <c>ps</c>). In revocable mode the commands that revoke tokens only write the outbox; a running server tells Ably.
 /// </summary>
 public static class UsersCommand
 {
@@ -21,6 +22,7 @@ public static class UsersCommand
           users set <name> --display-name <text>                   the profile's display name ("" clears it)
           users disable <name>
           users enable <name>
+          users revoke-tokens <name>                               revoke its Ably tokens (Ably:Revocable)
         """;
 
     public static bool IsInvocation(string[] args) => args.Length > 0 && args[0] == "users";
@@ -68,6 +70,9 @@ public static class UsersCommand
             case "set":
                 failure = await accounts.SetDisplayNameAsync(command.Name!, command.DisplayName!);
                 break;
+            case "revoke-tokens":
+                failure = await accounts.RevokeTokensAsync(command.Name!);
+                break;
             default:
                 failure = await accounts.SetDisabledAsync(command.Name!, command.Verb == "disable");
                 break;
@@ -90,7 +95,7 @@ public static class UsersCommand
         command = new Command(string.Empty, null, [], null, null);
         error = string.Empty;
         var verb = args.Length > 1 ? args[1] : null;
-        if (verb is not ("add" or "list" or "remove" or "set-password" or "set" or "disable" or "enable"))
+        if (verb is not ("add" or "list" or "remove" or "set-password" or "set" or "disable" or "enable" or "revoke-tokens"))
         {
             error = verb is null ? "missing command" : $"unknown command '{verb}'";
             return false;

@@ -1,7 +1,9 @@
 using AblyAuthServer.Ably;
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Redis;
+using AblyAuthServer.Revocation;
 using AblyAuthServer.Sessions;
+using AblyAuthServer.Tokens;
 using Microsoft.AspNetCore.Cors;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -11,7 +13,11 @@ public static class HealthEndpoints
 {
     private const string ReadyTag = "ready";
 
-    /// <summary>Liveness (the process serves) and readiness (key loaded, the configured account database and, when configured, Redis answer and the shared logout list is current).</summary>
+    /// <summary>
+    /// Liveness (the process serves) and readiness (key loaded, the configured account database and, when configured,
+    /// Redis answer and the shared logout list is current). Readiness is Degraded, still 200, while revocations wait
+    /// too long for Ably or the clock is skewed: the server works, an operator should look (logs and metrics say why).
+    /// </summary>
     public static IServiceCollection AddHealth(this IServiceCollection services)
     {
         services.AddHealthChecks()
@@ -22,7 +28,9 @@ public static class HealthEndpoints
             .AddCheck<RedisSetup.HealthCheck>("redis", tags: [ReadyTag], timeout: TimeSpan.FromSeconds(2))
             // Redis can answer PING yet refuse the logout list's reload (ACLs, a Cluster's cross-slot MGET): such a
             // replica refuses every session token request, so it must not take traffic either.
-            .AddCheck<LogoutListHealthCheck>("logout-list", tags: [ReadyTag]);
+            .AddCheck<LogoutListHealthCheck>("logout-list", tags: [ReadyTag])
+            .AddCheck<RevocationHealthCheck>("revocations", HealthStatus.Degraded, tags: [ReadyTag])
+            .AddCheck<AblyClockHealthCheck>("ably-clock", HealthStatus.Degraded, tags: [ReadyTag]);
         return services;
     }
 
@@ -32,7 +40,16 @@ public static class HealthEndpoints
         // Probes come from the orchestrator, not browsers or users: no auth, CORS or rate limit applies.
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false }).ExcludeFromDescription()
             .AllowAnonymous().WithMetadata(new DisableCorsAttribute()).DisableRateLimiting();
-        app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains(ReadyTag) }).ExcludeFromDescription()
+        app.MapHealthChecks("/readyz", new()
+            {
+                Predicate = check => check.Tags.Contains(ReadyTag),
+                ResultStatusCodes =
+                {
+                    [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                    [HealthStatus.Degraded] = StatusCodes.Status200OK,
+                    [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+                },
+            }).ExcludeFromDescription()
             .AllowAnonymous().WithMetadata(new DisableCorsAttribute()).DisableRateLimiting();
         return app;
     }

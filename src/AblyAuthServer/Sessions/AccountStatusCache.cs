@@ -16,6 +16,9 @@ public sealed class AccountStatusCache(IServiceScopeFactory scopes, IOptions<Ses
 
     private readonly MemoryCache cache = new(new MemoryCacheOptions { SizeLimit = CacheBytesLimit });
 
+    /// <summary>Drops the cached status of <paramref name="userId"/>: the account changed, and the next request reads it anew.</summary>
+    public void Forget(string userId) => cache.Remove(userId);
+
     public async ValueTask<AccountStatus> GetAsync(string userId, CancellationToken cancellationToken)
     {
         if (cache.TryGetValue(userId, out AccountStatus status))

@@ -6,21 +6,33 @@ namespace AblyAuthServer.Sessions;
 /// <summary>
 /// The logout list's durable copy, in the account store: written by every logout, read once at startup, so a restart
 /// does not bring logged-out sessions back. Rows go once their session would have expired anyway. Token requests never
-/// read it; they check the in-memory list it fills.
+/// read it; they check the in-memory list it fills. In revocable mode the logout's outbox row (which revokes the
+/// session's Ably tokens) is written in the same transaction: both are stored, or neither.
 /// </summary>
 public sealed class EndedSessionStore(IServiceScopeFactory scopes, TimeProvider time)
 {
-    public async Task RecordAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async Task RecordAsync(string sessionId, DateTimeOffset expiresAt, RevocationEntry? tellAbly, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AccountsDbContext>();
         var expires = expiresAt.ToUnixTimeMilliseconds();
+        await using var transaction = tellAbly is null ? null : await db.Database.BeginTransactionAsync(cancellationToken);
 
-        // Idempotent: two logouts of one session racing on two replicas both succeed.
-        await db.Database.ExecuteSqlAsync($"""
+        // Idempotent: two logouts of one session racing on two replicas both succeed, and only the first tells Ably.
+        var inserted = await db.Database.ExecuteSqlAsync($"""
             INSERT INTO "EndedSessions" ("SessionId", "ExpiresAt") VALUES ({sessionId}, {expires})
             ON CONFLICT ("SessionId") DO NOTHING
             """, cancellationToken);
+        if (transaction is not null)
+        {
+            if (inserted == 1)
+            {
+                db.RevocationOutbox.Add(tellAbly!);
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
     }
 
     /// <summary>Every session ended before its expiry that has not expired yet.</summary>

@@ -1,3 +1,5 @@
+using AblyAuthServer.Accounts;
+
 namespace AblyAuthServer.Sessions;
 
 /// <summary>Sessions ended by logout before their own expiry.</summary>
@@ -8,5 +10,9 @@ public interface IRevokedSessions
     /// <summary>False while this replica may be missing logouts made elsewhere (a shared list it cannot hear).</summary>
     bool IsUpToDate { get; }
 
-    Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+    /// <summary>
+    /// Ends the session; <paramref name="tellAbly"/>, when given, is the outbox row that revokes its tokens, stored in the
+    /// same transaction as the durable logout.
+    /// </summary>
+    Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, RevocationEntry? tellAbly, CancellationToken cancellationToken);
 }

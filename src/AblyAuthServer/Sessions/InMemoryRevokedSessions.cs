@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AblyAuthServer.Accounts;
 
 namespace AblyAuthServer.Sessions;
 
@@ -18,7 +19,7 @@ internal sealed class InMemoryRevokedSessions(TimeProvider time, EndedSessionSto
     /// <summary>False until the durable list has been loaded: before that, a logged-out session could pass.</summary>
     public bool IsUpToDate => _loaded;
 
-    public async Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, RevocationEntry? tellAbly, CancellationToken cancellationToken)
     {
         Add(sessionId, expiresAt);
         if (expiresAt <= time.GetUtcNow())
@@ -28,9 +29,9 @@ internal sealed class InMemoryRevokedSessions(TimeProvider time, EndedSessionSto
 
         try
         {
-            await store.RecordAsync(sessionId, expiresAt, cancellationToken);
+            await store.RecordAsync(sessionId, expiresAt, tellAbly, cancellationToken);
         }
-        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+        catch (Exception e) when (e is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.DbUpdateException or InvalidOperationException or TimeoutException)
         {
             throw new LogoutNotRecordedException(e);
         }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using AblyAuthServer.Accounts;
 using AblyAuthServer.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -66,10 +67,10 @@ internal sealed partial class RedisRevokedSessions : IRevokedSessions, IHostedSe
         }
     }
 
-    public async Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, RevocationEntry? tellAbly, CancellationToken cancellationToken)
     {
         // Durable first (and in this replica's memory): what Redis adds is that other replicas hear of it at once.
-        await _revoked.RevokeAsync(sessionId, expiresAt, cancellationToken);
+        await _revoked.RevokeAsync(sessionId, expiresAt, tellAbly, cancellationToken);
         var left = expiresAt - _time.GetUtcNow();
         if (left <= TimeSpan.Zero)
         {

@@ -3,6 +3,7 @@ using AblyAuthServer.Authentication;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.OpenApi;
 using AblyAuthServer.Redis;
+using AblyAuthServer.Revocation;
 using AblyAuthServer.Throttling;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -101,14 +102,15 @@ public static class SessionEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Logout(
-        AuthenticatedCaller caller, HttpContext context, IRevokedSessions revoked, SessionStarter sessions, CancellationToken cancellationToken)
+        AuthenticatedCaller caller, HttpContext context, IRevokedSessions revoked, SessionStarter sessions, RevocationTargets revocation,
+        CancellationToken cancellationToken)
     {
         // The session policy admits session callers only.
         var session = caller.Session ?? throw new InvalidOperationException("Logout was reached without a session.");
         sessions.ClearCookie(context);
         try
         {
-            await revoked.RevokeAsync(session.SessionId, session.ExpiresAt, cancellationToken);
+            await revoked.RevokeAsync(session.SessionId, session.ExpiresAt, revocation.ForLogout(session), cancellationToken);
         }
         catch (LogoutNotRecordedException)
         {

@@ -2,6 +2,7 @@ using AblyAuthServer.Ably;
 using AblyAuthServer.Authentication;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.Policies;
+using AblyAuthServer.Revocation;
 using AblyAuthServer.Throttling;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -12,14 +13,18 @@ public static class TokenEndpoints
 {
     public const string JwtContentType = "application/jwt";
 
-    /// <summary>The Ably key (validated at startup), the JWT issuer, the TokenRequest signer, grant resolution and the audit.</summary>
+    /// <summary>
+    /// The Ably key (validated at startup), Ably's clock and REST client, the JWT issuer and TokenRequest signer (both on
+    /// Ably's clock), grant resolution and the audit.
+    /// </summary>
     public static IServiceCollection AddTokens(this IServiceCollection services)
     {
         services.AddOptions<AblyOptions>().BindConfiguration(AblyOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AblyOptions>, AblyOptionsValidator>();
         services.AddSingleton(provider => AblyKey.Parse(provider.GetRequiredService<IOptions<AblyOptions>>().Value.ApiKey!));
-        services.AddSingleton<AblyJwtIssuer>();
-        services.AddSingleton<TokenRequestSigner>();
+        services.AddAblyRest();
+        services.AddSingleton(provider => new AblyJwtIssuer(provider.GetRequiredService<AblyKey>(), provider.GetRequiredService<AblyClock>()));
+        services.AddSingleton(provider => new TokenRequestSigner(provider.GetRequiredService<AblyKey>(), provider.GetRequiredService<AblyClock>()));
         services.AddSingleton<TokenAudit>();
         services.AddSingleton(provider =>
         {
@@ -53,12 +58,18 @@ public static class TokenEndpoints
 
     private static Results<ContentHttpResult, ProblemHttpResult> IssueJwt(
         AuthenticatedCaller caller, TokenParams parameters, GrantResolver grants, AblyJwtIssuer issuer, TokenAudit audit,
-        IOptions<AblyOptions> options, TimeProvider time)
+        RevocationTargets revocation, IOptions<AblyOptions> options, TimeProvider time)
     {
+        // The TTL is decided on the local clock, like the credential's end; the issuer then dates the token on Ably's.
         var result = grants.Resolve(caller.Account, parameters.ToParameters(), caller.CredentialExpiresAt - time.GetUtcNow());
         if (result.Grant is not { } grant)
         {
             return Refusal(result);
+        }
+
+        if (revocation.KeyFor(caller, grant.ClientId) is { } revocationKey)
+        {
+            grant = grant with { RevocationKey = revocationKey };
         }
 
         var jwt = issuer.Issue(grant);

@@ -107,6 +107,7 @@ public abstract class UsersCommandTests(AccountStoreProvider provider) : IAsyncL
     [InlineData(new[] { "set", "hank" }, "'set' needs --display-name <text>")]
     [InlineData(new[] { "set", "hank", "--display-name" }, "--display-name needs a value")]
     [InlineData(new[] { "add", "hank", "--display-name", "Hank" }, "unknown option '--display-name'")]
+    [InlineData(new[] { "revoke-tokens" }, "'revoke-tokens' needs a user name")]
     public async Task Bad_Usage_Exits_64_With_A_Message_And_Usage(string[] args, string message)
     {
         var (exit, _, error) = await Run(string.Empty, args);
@@ -114,6 +115,21 @@ public abstract class UsersCommandTests(AccountStoreProvider provider) : IAsyncL
         Assert.Equal(UsersCommand.Usage, exit);
         Assert.Contains(message, error, StringComparison.Ordinal);
         Assert.Contains("users add <name>", error, StringComparison.Ordinal);
+        Assert.Contains("users revoke-tokens <name>", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revoke_Tokens_Outside_Revocable_Mode_Fails_Saying_Why_And_Writes_Nothing()
+    {
+        await Run("some-password\n", "add", "kate", "--role", "member");
+
+        var (exit, output, error) = await Run(string.Empty, "revoke-tokens", "kate");
+        var (unknownExit, _, unknownError) = await Run(string.Empty, "revoke-tokens", "nobody");
+
+        Assert.Equal((UsersCommand.Failure, string.Empty), (exit, output));
+        Assert.Equal("error: tokens are not revocable: Ably:Revocable (ABLY__REVOCABLE) is off; see docs/revocation.md", error.Trim());
+        Assert.Equal((UsersCommand.Failure, "error: user 'nobody' does not exist"), (unknownExit, unknownError.Trim()));
+        Assert.Empty(await RevocableServer.OutboxAsync(_factory));
     }
 
     [Fact]

@@ -46,6 +46,37 @@ public sealed class AblyJwtIssuerTests
     }
 
     [Fact]
+    public void A_Revocation_Key_Is_The_Last_Claim_And_Escaped_As_Json_Stringify_Escapes()
+    {
+        // Arrange
+        var issuer = new AblyJwtIssuer(DocsKey, new FakeTimeProvider(Now));
+        var grant = Grant("user-123", """{"*":["*"]}""", TimeSpan.FromHours(1)) with { RevocationKey = "k\"1" };
+
+        // Act
+        var token = issuer.Issue(grant);
+
+        // Assert
+        Assert.Equal(
+            """{"iat":1700000000,"exp":1700003600,"x-ably-capability":"{\"*\":[\"*\"]}","x-ably-clientId":"user-123","x-ably-revocation-key":"k\"1"}""",
+            DecodeSegment(token, 1));
+    }
+
+    [Fact]
+    public void On_Ablys_Clock_Iat_And_Exp_Move_By_The_Offset_And_The_Ttl_Stays()
+    {
+        // Arrange
+        var clock = new AblyClock(new FakeTimeProvider(Now));
+        clock.SetOffset(TimeSpan.FromMinutes(-2));
+        var issuer = new AblyJwtIssuer(DocsKey, clock);
+
+        // Act
+        var (iat, exp) = IatAndExp(issuer.Issue(Grant("user-123", """{"*":["*"]}""", TimeSpan.FromMinutes(10))));
+
+        // Assert
+        Assert.Equal((1700000000 - 120, 1700000000 - 120 + 600), (iat, exp));
+    }
+
+    [Fact]
     public void Capability_Claim_Is_A_Json_String_Holding_The_Canonical_Capability()
     {
         // Arrange

@@ -207,4 +207,29 @@ public sealed class AblyKeyTests
         Assert.Equal("HS256", credentials.Algorithm);
         Assert.Equal("appId.keyId", credentials.Key.KeyId);
     }
+
+    [Fact]
+    public void Basic_Credentials_Are_Base64_Of_Key_Name_Colon_Secret_As_Ably_Expects()
+    {
+        var key = AblyKey.Parse(ValidKey);
+
+        Assert.Equal(Convert.ToBase64String(Encoding.UTF8.GetBytes(ValidKey)), key.BasicCredentials());
+        Assert.Equal("appId.keyId", key.ToString());
+    }
+
+    [Fact]
+    public void Derived_Identifiers_Are_An_Hmac_Under_The_Secret_Separated_By_Purpose()
+    {
+        var key = AblyKey.Parse(ValidKey);
+        var other = AblyKey.Parse("appId.keyId:another-secret-another-secret-1234");
+
+        var derived = key.DeriveIdentifier("revocation-key/session", "s1");
+
+        var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.UTF8.GetBytes("ably-auth-server\nrevocation-key/session\ns1"));
+        Assert.Equal(Convert.ToBase64String(expected[..16]).TrimEnd('=').Replace('+', '-').Replace('/', '_'), derived);
+        Assert.Equal(derived, key.DeriveIdentifier("revocation-key/session", "s1"));
+        Assert.NotEqual(derived, key.DeriveIdentifier("revocation-key/account", "s1"));
+        Assert.NotEqual(derived, key.DeriveIdentifier("revocation-key/session", "s2"));
+        Assert.NotEqual(derived, other.DeriveIdentifier("revocation-key/session", "s1"));
+    }
 }

@@ -113,7 +113,11 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
 
     public TestAccountStore Store { get; }
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+    /// <summary>The app's clock; give several instances (and an <see cref="AblyRestStandIn"/>) one to share it.</summary>
+    public FakeTimeProvider Time { get; init; } = NewTime();
+
+    /// <summary>A fake clock at the instant every instance starts on.</summary>
+    public static FakeTimeProvider NewTime() => new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
     /// <summary>Every log event the app wrote, as the framework's fake log collector recorded it.</summary>
     public FakeLogCollector Logs => Services.GetFakeLogCollector();

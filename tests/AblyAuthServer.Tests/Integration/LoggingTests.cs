@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using AblyAuthServer.Accounts;
 using AblyAuthServer.Sessions;
 using AblyAuthServer.Tests.Infrastructure;
 
@@ -73,5 +74,57 @@ public sealed class LoggingTests
                     $"[{entry.Category}/{entry.Id}] logs a secret: {entry.Message}");
             }
         }
+    }
+
+    [Fact]
+    public async Task On_Every_Path_To_Ably_No_Log_Event_At_Any_Level_Contains_The_Key_Secret_Its_Basic_Credentials_Or_A_Token()
+    {
+        await using var server = await RevocableServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Trace",
+            ["Logging:LogLevel:Microsoft"] = "Trace",
+            ["Logging:LogLevel:System.Net.Http"] = "Trace",
+            ["Logging:LogLevel:Polly"] = "Trace",
+            ["Ably:ClockCheck"] = "true",
+            ["Ably:ClockCheckInterval"] = "00:00:01",
+        });
+        var app = server.App;
+        await app.CreateUserAsync("alice", ["member"]);
+        await app.CreateUserAsync("bob", ["member"]);
+        await app.CreateUserAsync("carol", ["member"]);
+        var session = (await app.LoginAsync("alice")).SessionToken;
+        using var bearer = app.CreateBearerClient(session);
+        var jwt = await bearer.GetStringAsync("/ably/token", Ct);
+
+        // A retried failure, a success, a permanent refusal, a failed clock reading: every logging path to Ably.
+        server.Ably.FailNext(AblyRestEndpoint.RevokeTokens, count: 3);
+        server.Ably.FailNext(AblyRestEndpoint.Time, count: 3);
+        await bearer.PostAsync("/auth/logout", null, Ct);
+        await server.WaitForOutboxAsync(rows => rows is [{ State: RevocationState.Delivered }]);
+        server.Ably.FailNext(AblyRestEndpoint.RevokeTokens, error: new AblyRestError(HttpStatusCode.Unauthorized, 40101, "Invalid credentials"));
+        Assert.Null(await app.WithAccountsAsync(accounts => accounts.SetPasswordAsync("bob", "another-password")));
+        await server.WaitForOutboxAsync(rows => rows.Count == 2 && rows[1].State == RevocationState.Failed);
+        Assert.Null(await app.WithAccountsAsync(accounts => accounts.SetDisabledAsync("carol", disabled: true)));
+        await server.WaitForOutboxAsync(rows => rows.Count == 3 && rows[2].State == RevocationState.Delivered);
+        await server.Ably.Rejections.WaitForCountAsync(5, cancellationToken: Ct);
+
+        var entries = app.Logs.GetSnapshot();
+        Assert.Contains(entries, e => e.Id.Id == 1300);
+        Assert.Contains(entries, e => e.Id.Id == 1301);
+        Assert.Contains(entries, e => e.Id.Id == 1302);
+        Assert.Contains(entries, e => e.Id.Id == 1402);
+        Assert.Contains(entries, e => e.Category == "Polly" && e.Message.Contains("AblyRestClient", StringComparison.Ordinal));
+        var basicCredentials = Convert.ToBase64String(Encoding.UTF8.GetBytes(AblyAuthServerFactory.ApiKey));
+        string[] secrets = [AblyAuthServerFactory.Secret, basicCredentials, session, jwt, jwt[(jwt.LastIndexOf('.') + 1)..]];
+        foreach (var entry in entries)
+        {
+            foreach (var secret in secrets)
+            {
+                Assert.False(entry.AllText().Contains(secret, StringComparison.Ordinal), $"[{entry.Category}/{entry.Id}] logs a secret: {entry.Message}");
+            }
+        }
+
+        var failed = (await server.OutboxAsync())[1];
+        Assert.DoesNotContain(AblyAuthServerFactory.Secret, failed.LastError, StringComparison.Ordinal);
     }
 }

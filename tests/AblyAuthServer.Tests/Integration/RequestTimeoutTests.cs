@@ -44,7 +44,7 @@ public sealed class RequestTimeoutTests
 
         public bool IsUpToDate => true;
 
-        public Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        public Task RevokeAsync(string sessionId, DateTimeOffset expiresAt, AblyAuthServer.Accounts.RevocationEntry? tellAbly, CancellationToken cancellationToken) =>
             Task.Delay(TimeSpan.FromMinutes(1), cancellationToken);
     }
 }

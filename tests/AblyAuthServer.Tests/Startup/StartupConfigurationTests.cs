@@ -164,6 +164,42 @@ public sealed class StartupConfigurationTests
     }
 
     [Fact]
+    public void Revocable_Mode_Refuses_A_Max_Ttl_Over_Ablys_One_Hour_For_Revocable_Tokens()
+    {
+        var error = StartupFailure(new() { ["Ably:Revocable"] = "true", ["Ably:MaxTtl"] = "01:00:01" });
+
+        Assert.Equal(
+            "Ably:MaxTtl (ABLY__MAXTTL) must be at most 01:00:00 when Ably:Revocable is true (Ably's limit for revocable tokens).",
+            Assert.Single(error.Failures));
+    }
+
+    [Theory]
+    [InlineData("main.realtime.ably.net")]
+    [InlineData("ftp://main.realtime.ably.net")]
+    [InlineData("https://user:secret@main.realtime.ably.net")]
+    [InlineData("https://main.realtime.ably.net/?x=1")]
+    public void Ably_RestHost_Must_Be_An_Absolute_Http_Url(string host)
+    {
+        var error = StartupFailure(new() { ["Ably:RestHost"] = host });
+
+        Assert.StartsWith("Ably:RestHost (ABLY__RESTHOST) must be an absolute http(s) URL", Assert.Single(error.Failures), StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", Assert.Single(error.Failures), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Revocable_Mode_Accepts_One_Hour_And_The_Defaults_Call_Nothing()
+    {
+        using var revocable = Services(new() { ["Ably:Revocable"] = "true" });
+        using var plain = Services([]);
+
+        var options = revocable.GetRequiredService<IOptions<AblyOptions>>().Value;
+        var defaults = plain.GetRequiredService<IOptions<AblyOptions>>().Value;
+        Assert.Equal((TimeSpan.FromHours(1), "https://main.realtime.ably.net", true), (options.MaxTtl, options.RestHost, options.CallsAbly));
+        Assert.Equal((false, false, false), (defaults.Revocable, defaults.ClockCheck, defaults.CallsAbly));
+        Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30)), (defaults.RevocationAlertAfter, defaults.MaxClockSkew));
+    }
+
+    [Fact]
     public async Task The_Process_Exits_Non_Zero_With_One_Line_Naming_The_Missing_Key()
     {
         var result = await ServerProcess.RunAsync([], Production(apiKey: null));
