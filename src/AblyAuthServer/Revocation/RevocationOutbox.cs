@@ -7,9 +7,9 @@ namespace AblyAuthServer.Revocation;
 /// <summary>
 /// The outbox table's queries for the worker: the poll, claiming, and recording what happened. A claim is a lease: one
 /// atomic <c>UPDATE … RETURNING</c> that takes due rows whose lease is free and stamps this worker's name and an expiry
-/// on them. The same statement works on SQLite (one writer at a time) and PostgreSQL, where a second replica's
-/// concurrent UPDATE waits for the first and then re-checks the lease condition on the row the first one wrote, so it
-/// skips it; every later write names the lease owner, so a worker whose lease ran out cannot record over another's.
+/// on them. SQLite has one writer at a time; on PostgreSQL the rows are locked with <c>FOR UPDATE SKIP LOCKED</c>, so
+/// a second replica claims other rows instead. Every later write names the lease owner, so a worker whose lease ran
+/// out cannot record over another's.
 /// </summary>
 public sealed class RevocationOutbox(IServiceScopeFactory scopes)
 {
@@ -97,18 +97,33 @@ public sealed class RevocationOutbox(IServiceScopeFactory scopes)
         var now = WallClock.GetUtcNow().ToUnixTimeMilliseconds();
         var until = now + (long)lease.TotalMilliseconds;
         var pending = nameof(RevocationState.Pending);
-        // The lease condition is in the outer WHERE too: that is what PostgreSQL re-checks after waiting for a row lock.
-        return await db.RevocationOutbox.FromSql($"""
-            UPDATE "RevocationOutbox"
-            SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}, "Attempts" = "Attempts" + 1
-            WHERE "Id" IN (
-                SELECT "Id" FROM "RevocationOutbox"
-                WHERE "State" = {pending} AND "NextAttemptAt" <= {now} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
-                ORDER BY "Id"
-                LIMIT {count})
-            AND "State" = {pending} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
-            RETURNING *
-            """).AsNoTracking().ToListAsync(cancellationToken);
+        // PostgreSQL: FOR UPDATE SKIP LOCKED lets a replica pass over rows another replica is claiming instead of waiting
+        // for them. The lease condition is in the outer WHERE too, which PostgreSQL re-checks on a row it waited for.
+        var claims = db.Database.IsNpgsql()
+            ? db.RevocationOutbox.FromSql($"""
+                UPDATE "RevocationOutbox"
+                SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}, "Attempts" = "Attempts" + 1
+                WHERE "Id" IN (
+                    SELECT "Id" FROM "RevocationOutbox"
+                    WHERE "State" = {pending} AND "NextAttemptAt" <= {now} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
+                    ORDER BY "Id"
+                    LIMIT {count}
+                    FOR UPDATE SKIP LOCKED)
+                AND "State" = {pending} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
+                RETURNING *
+                """)
+            : db.RevocationOutbox.FromSql($"""
+                UPDATE "RevocationOutbox"
+                SET "LeaseOwner" = {owner}, "LeaseUntil" = {until}, "Attempts" = "Attempts" + 1
+                WHERE "Id" IN (
+                    SELECT "Id" FROM "RevocationOutbox"
+                    WHERE "State" = {pending} AND "NextAttemptAt" <= {now} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
+                    ORDER BY "Id"
+                    LIMIT {count})
+                AND "State" = {pending} AND ("LeaseUntil" IS NULL OR "LeaseUntil" < {now})
+                RETURNING *
+                """);
+        return await claims.AsNoTracking().ToListAsync(cancellationToken);
     }
 
     /// <summary>Delivered, expired or failed: done for good.</summary>
