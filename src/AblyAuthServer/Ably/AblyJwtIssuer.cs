@@ -9,7 +9,7 @@ namespace AblyAuthServer.Ably;
 /// (a JSON string), <c>x-ably-clientId</c> and, for revocable keys, <c>x-ably-revocation-key</c>, signed with the key
 /// secret. Give it an <see cref="AblyClock"/> so that <c>iat</c> and <c>exp</c> are on Ably's clock.
 /// </summary>
-public sealed class AblyJwtIssuer(AblyKey key, TimeProvider timeProvider)
+public sealed class AblyJwtIssuer(TimeProvider timeProvider)
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
@@ -19,11 +19,8 @@ public sealed class AblyJwtIssuer(AblyKey key, TimeProvider timeProvider)
     /// <summary>The claim name prefix of a per-connection publish rate limit (JWT only).</summary>
     public const string PublishRateLimitPrefix = "ably.limits.publish.perAttachment.maxRate.";
 
-    /// <summary>The key tokens are signed with.</summary>
-    public AblyKey Key => key;
-
-    /// <summary>Creates the compact JWT for <paramref name="grant"/>, issued now.</summary>
-    public string Issue(TokenGrant grant)
+    /// <summary>Creates the compact JWT for <paramref name="grant"/>, issued now and signed with <paramref name="key"/>.</summary>
+    public string Issue(TokenGrant grant, AblyKey key)
     {
         var now = timeProvider.GetUtcNow();
         var issuedAt = now.ToUnixTimeSeconds();

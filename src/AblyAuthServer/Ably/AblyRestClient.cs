@@ -11,7 +11,7 @@ namespace AblyAuthServer.Ably;
 /// request names the protocol version and this server as the agent, as Ably's SDKs do; errors come back as
 /// <see cref="AblyRestException"/> carrying Ably's own code.
 /// </summary>
-public sealed class AblyRestClient(HttpClient http, AblyKey key)
+public sealed class AblyRestClient(HttpClient http)
 {
     /// <summary>
     /// The protocol version ably-js 2 sends. Revocation answers with the batch envelope from version 3 on; without the
@@ -28,10 +28,11 @@ public sealed class AblyRestClient(HttpClient http, AblyKey key)
         ?? typeof(AblyRestClient).Assembly.GetName().Version?.ToString() ?? "0");
 
     /// <summary>
-    /// Revokes the tokens of <paramref name="targets"/> issued before <paramref name="issuedBefore"/> (ms since the
-    /// epoch on Ably's clock). Ably refuses an <paramref name="issuedBefore"/> in the future or more than an hour back.
+    /// Revokes the tokens <paramref name="key"/> signed for <paramref name="targets"/> before <paramref name="issuedBefore"/>
+    /// (ms since the epoch on Ably's clock): only the key that signed a token can revoke it. Ably refuses an
+    /// <paramref name="issuedBefore"/> in the future or more than an hour back.
     /// </summary>
-    public async Task<RevokeTokensResult> RevokeTokensAsync(IReadOnlyList<string> targets, long issuedBefore, CancellationToken cancellationToken)
+    public async Task<RevokeTokensResult> RevokeTokensAsync(AblyKey key, IReadOnlyList<string> targets, long issuedBefore, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(targets.Count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(targets.Count, MaxTargets);

@@ -4,16 +4,16 @@ using System.Security.Cryptography;
 namespace AblyAuthServer.Ably;
 
 /// <summary>Signs TokenRequests with the key secret (spec RSA9: HMAC-SHA256 over the newline-joined fields).</summary>
-public sealed class TokenRequestSigner(AblyKey key, TimeProvider timeProvider)
+public sealed class TokenRequestSigner(TimeProvider timeProvider)
 {
     private const int NonceBytes = 16;
 
-    /// <summary>A TokenRequest for <paramref name="grant"/>, timestamped now, with a fresh CSPRNG nonce.</summary>
-    public TokenRequest Sign(TokenGrant grant) =>
-        Sign(grant, timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), NewNonce());
+    /// <summary>A TokenRequest for <paramref name="grant"/> signed with <paramref name="key"/>, timestamped now, with a fresh CSPRNG nonce.</summary>
+    public TokenRequest Sign(TokenGrant grant, AblyKey key) =>
+        Sign(grant, key, timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), NewNonce());
 
     /// <summary>A TokenRequest with the given timestamp and nonce (for reproducing a known MAC).</summary>
-    public TokenRequest Sign(TokenGrant grant, long timestamp, string nonce)
+    public static TokenRequest Sign(TokenGrant grant, AblyKey key, long timestamp, string nonce)
     {
         var ttl = (long)grant.Ttl.TotalMilliseconds;
         var capability = grant.Capability.ToJson();

@@ -23,8 +23,10 @@ public sealed class RevocationEntry
     /// <summary>The account's name, for logs.</summary>
     public string UserName { get; set; } = string.Empty;
 
-    /// <summary>The <c>revokeTokens</c> targets, a JSON array of <c>type:value</c> strings (at most 100).</summary>
-    public string Targets { get; set; } = "[]";
+    /// <summary>
+    /// The <c>revokeTokens</c> targets of each Ably key, a JSON object: key name → array of <c>type:value</c> strings.
+    /// </summary>
+    public string Targets { get; set; } = "{}";
 
     /// <summary>When the cause happened, on the server's clock: tokens issued before it are revoked.</summary>
     public long CausedAt { get; set; }

@@ -80,7 +80,7 @@ public static class HealthEndpoints
         {
             try
             {
-                _ = services.GetRequiredService<AblyKey>();
+                _ = services.GetRequiredService<AblyKeySource>().Current;
                 return Task.FromResult(HealthCheckResult.Healthy());
             }
             catch (Exception e) when (e is FormatException or Microsoft.Extensions.Options.OptionsValidationException)

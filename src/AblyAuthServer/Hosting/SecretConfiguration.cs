@@ -4,10 +4,17 @@ namespace AblyAuthServer.Hosting;
 internal static class SecretConfiguration
 {
     /// <summary>
-    /// <c>ABLY_API_KEY</c> → <c>Ably:ApiKey</c>; <c>NAME_FILE</c> variables (Docker secrets) are read from disk, for the
+    /// <c>ABLY_API_KEY</c> → <c>Ably:ApiKey</c>, <c>ABLY_KEYS_FILE</c> → <c>Ably:KeysFile</c>; <c>NAME_FILE</c> variables (Docker secrets) are read from disk, for the
     /// Ably key, the account store's connection string, Redis's configuration and identity providers' shared secrets.
     /// A named file that cannot be read stops startup naming the variable, never its content.
     /// </summary>
+    /// <summary>
+    /// <c>ABLY_API_KEY</c> or <c>ABLY_API_KEY_FILE</c> is set: the single-key shortcut was chosen on purpose, so a list of
+    /// keys beside it is a conflict rather than a replacement.
+    /// </summary>
+    public static bool ApiKeyVariableSet =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ABLY_API_KEY")) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ABLY_API_KEY_FILE"));
+
     public static IConfigurationBuilder AddSecretVariables(this IConfigurationBuilder configuration)
     {
         var values = new Dictionary<string, string?>();
@@ -19,6 +26,12 @@ internal static class SecretConfiguration
         foreach (var index in IssuerIndexes())
         {
             Map($"AUTH__ISSUERS__{index}__SYMMETRICKEY", $"Auth:Issuers:{index}:SymmetricKey");
+        }
+
+        // The keys file is read, and read again when it changes, by the key source: only its path goes into configuration.
+        if (Environment.GetEnvironmentVariable("ABLY_KEYS_FILE") is { Length: > 0 } keysFile)
+        {
+            values["Ably:KeysFile"] = keysFile;
         }
 
         return values.Count == 0 ? configuration : configuration.AddInMemoryCollection(values);

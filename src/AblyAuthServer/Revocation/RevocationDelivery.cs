@@ -20,6 +20,7 @@ namespace AblyAuthServer.Revocation;
 internal sealed partial class RevocationDelivery(
     RevocationOutbox outbox,
     AblyRestClient ably,
+    AblyKeySource keys,
     AblyClock clock,
     AccountStatusCache accounts,
     RevocationStatus status,
@@ -170,7 +171,8 @@ internal sealed partial class RevocationDelivery(
     /// <summary>Sends one row; returns a pause when Ably could not be reached or answered with a transient error.</summary>
     private async Task<TimeSpan?> DeliverAsync(RevocationEntry entry, CancellationToken cancellationToken)
     {
-        if (Targets(entry) is not { Count: > 0 } targets)
+        var ring = keys.Current;
+        if (RevocationTargets.ParseTargets(entry.Targets, ring.Signing) is not { Count: > 0 } targetsByKey || targetsByKey.Values.All(t => t.Count == 0))
         {
             await outbox.CompleteAsync(entry, _owner, RevocationState.Failed, "The row has no readable targets", CancellationToken.None);
             LogUnreadable(logger, entry.Id, entry.Reason, entry.UserName);
@@ -181,17 +183,30 @@ internal sealed partial class RevocationDelivery(
         try
         {
             var failures = new List<RevocationTargetResult>();
-            foreach (var chunk in targets.Chunk(AblyRestClient.MaxTargets))
+            var sent = 0;
+            foreach (var (keyName, targets) in targetsByKey)
             {
-                var result = await ably.RevokeTokensAsync(chunk, issuedBefore, cancellationToken);
-                failures.AddRange(result.Failures);
+                // A key removed since the cause: the rotation runbook waits one maximum TTL before removing a key, so
+                // its tokens have expired, and without its secret there is no way to ask anyway.
+                if (ring.Find(keyName) is not { } key)
+                {
+                    LogKeyGone(logger, entry.Id, keyName);
+                    continue;
+                }
+
+                foreach (var chunk in targets.Chunk(AblyRestClient.MaxTargets))
+                {
+                    var result = await ably.RevokeTokensAsync(key, chunk, issuedBefore, cancellationToken);
+                    failures.AddRange(result.Failures);
+                    sent += chunk.Length;
+                }
             }
 
             if (failures.Count == 0)
             {
                 await outbox.CompleteAsync(entry, _owner, RevocationState.Delivered, null, CancellationToken.None);
                 metrics.RevocationDelivered(entry.Reason);
-                LogDelivered(logger, entry.Id, entry.Reason, entry.UserName, targets.Count, issuedBefore, entry.Attempts);
+                LogDelivered(logger, entry.Id, entry.Reason, entry.UserName, sent, issuedBefore, entry.Attempts);
                 return null;
             }
 
@@ -223,18 +238,6 @@ internal sealed partial class RevocationDelivery(
             // Stopping: the row goes back as it was; another replica or the next start sends it.
             await outbox.ReleaseAsync(entry, _owner, CancellationToken.None);
             throw;
-        }
-    }
-
-    private static List<string>? Targets(RevocationEntry entry)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<List<string>>(entry.Targets);
-        }
-        catch (JsonException)
-        {
-            return null;
         }
     }
 
@@ -317,4 +320,8 @@ internal sealed partial class RevocationDelivery(
     [LoggerMessage(EventId = 1308, Level = LogLevel.Error,
         Message = "Outbox row {EntryId} ({Reason} of {UserName}) has no readable targets; kept as Failed")]
     private static partial void LogUnreadable(ILogger logger, long entryId, string reason, string userName);
+
+    [LoggerMessage(EventId = 1309, Level = LogLevel.Warning,
+        Message = "Outbox row {EntryId} names the Ably key {KeyName}, which is no longer configured; its part is skipped (a key is removed one maximum TTL after it stopped signing, so its tokens have expired)")]
+    private static partial void LogKeyGone(ILogger logger, long entryId, string keyName);
 }

@@ -19,8 +19,9 @@ namespace AblyAuthServer.Revocation;
 /// <item>An account-wide cause sends <c>clientId:&lt;the account's clientId&gt;</c> (every own-clientId token, whichever
 /// session or credential minted it, TokenRequest-issued Ably Tokens too) and the account's key (every other JWT).</item>
 /// </list>
-/// Keys are HMACs of the session or account id under the Ably key's secret: unguessable, unlinkable to the clientId
-/// or user name, the same on every replica and in the CLI, and nothing to store.
+/// Keys are HMACs of the session or account id under the secret of the Ably key that signs the JWT: unguessable,
+/// unlinkable to the clientId or user name, the same on every replica and in the CLI, and nothing to store. With several
+/// Ably keys, a cause sends each key the targets derived under it, since only a token's own key can revoke it.
 /// </summary>
 public sealed class RevocationTargets(IServiceProvider services, IConfiguration configuration, PolicySet policies, TimeProvider time)
 {
@@ -37,19 +38,25 @@ public sealed class RevocationTargets(IServiceProvider services, IConfiguration 
     /// <summary>True in revocable mode (<c>Ably:Revocable</c>): keys go into JWTs and causes write the outbox.</summary>
     public bool Enabled => _enabled;
 
-    private AblyKey Key => services.GetRequiredService<AblyKey>();
+    private AblyKeyRing Keys => services.GetRequiredService<AblyKeySource>().Current;
 
     private AblyOptions Options => services.GetRequiredService<IOptions<AblyOptions>>().Value;
 
-    /// <summary>The key of one session's own-clientId JWTs.</summary>
-    public string SessionKey(string sessionId) => Key.DeriveIdentifier("revocation-key/session", sessionId);
+    /// <summary>The key of one session's own-clientId JWTs signed with <paramref name="key"/>.</summary>
+    public static string SessionKey(string sessionId, AblyKey key) => key.DeriveIdentifier("revocation-key/session", sessionId);
 
-    /// <summary>The key of an account's other JWTs; an identity provider's subjects are kept apart by their issuer.</summary>
-    public string AccountKey(string userId, string? issuer = null) =>
-        Key.DeriveIdentifier("revocation-key/account", issuer is null ? userId : $"{issuer}\n{userId}");
+    /// <summary>
+    /// The key of an account's other JWTs signed with <paramref name="key"/>; an identity provider's subjects are kept
+    /// apart by their issuer.
+    /// </summary>
+    public static string AccountKey(string userId, AblyKey key, string? issuer = null) =>
+        key.DeriveIdentifier("revocation-key/account", issuer is null ? userId : $"{issuer}\n{userId}");
 
-    /// <summary>The <c>x-ably-revocation-key</c> of a JWT for <paramref name="caller"/> with <paramref name="clientId"/>; null outside revocable mode.</summary>
-    public string? KeyFor(AuthenticatedCaller caller, string clientId)
+    /// <summary>
+    /// The <c>x-ably-revocation-key</c> of a JWT for <paramref name="caller"/> with <paramref name="clientId"/>, signed
+    /// with <paramref name="key"/>; null outside revocable mode.
+    /// </summary>
+    public string? KeyFor(AuthenticatedCaller caller, string clientId, AblyKey key)
     {
         if (!Enabled)
         {
@@ -57,8 +64,8 @@ public sealed class RevocationTargets(IServiceProvider services, IConfiguration 
         }
 
         return caller.Session is { } session && string.Equals(clientId, caller.Account.ClientId, StringComparison.Ordinal)
-            ? SessionKey(session.SessionId)
-            : AccountKey(caller.Account.UserId, caller.Issuer);
+            ? SessionKey(session.SessionId, key)
+            : AccountKey(caller.Account.UserId, key, caller.Issuer);
     }
 
     /// <summary>
@@ -72,13 +79,11 @@ public sealed class RevocationTargets(IServiceProvider services, IConfiguration 
             return null;
         }
 
-        List<string> targets = [$"revocationKey:{SessionKey(session.SessionId)}"];
-        if (policies.AllowsAnyClientId(session.Account.Roles))
-        {
-            targets.Add($"revocationKey:{AccountKey(session.Account.UserId)}");
-        }
-
-        return Entry(Logout, session.Account.UserId, session.Account.UserName, targets);
+        var anyClientId = policies.AllowsAnyClientId(session.Account.Roles);
+        return Entry(Logout, session.Account.UserId, session.Account.UserName, key =>
+            anyClientId
+                ? [$"revocationKey:{SessionKey(session.SessionId, key)}", $"revocationKey:{AccountKey(session.Account.UserId, key)}"]
+                : [$"revocationKey:{SessionKey(session.SessionId, key)}"]);
     }
 
     /// <summary>An account-wide cause: every token of the account issued before now.</summary>
@@ -89,15 +94,39 @@ public sealed class RevocationTargets(IServiceProvider services, IConfiguration 
             return null;
         }
 
-        return Entry(reason, user.Id, user.UserName!, [$"clientId:{user.EffectiveClientId}", $"revocationKey:{AccountKey(user.Id)}"]);
+        return Entry(reason, user.Id, user.UserName!, key => [$"clientId:{user.EffectiveClientId}", $"revocationKey:{AccountKey(user.Id, key)}"]);
     }
 
-    private RevocationEntry Entry(string reason, string userId, string userName, List<string> targets) => new()
+    /// <summary>
+    /// The targets of each key that may have signed a token still alive: only a token's own key can revoke it, and its
+    /// revocation keys were derived under that key.
+    /// </summary>
+    public static string SerializeTargets(IReadOnlyDictionary<string, List<string>> targetsByKey) => JsonSerializer.Serialize(targetsByKey);
+
+    /// <summary>
+    /// The targets of a row, by key name; a plain array (a row written before keys were listed per key) is for the key
+    /// that signs now. Null when the row cannot be read.
+    /// </summary>
+    public static Dictionary<string, List<string>>? ParseTargets(string json, AblyKey signingKey)
+    {
+        try
+        {
+            return json.TrimStart().StartsWith('[')
+                ? JsonSerializer.Deserialize<List<string>>(json) is { } legacy ? new() { [signingKey.Name] = legacy } : null
+                : JsonSerializer.Deserialize<Dictionary<string, List<string>>>(json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private RevocationEntry Entry(string reason, string userId, string userName, Func<AblyKey, List<string>> targets) => new()
     {
         Reason = reason,
         UserId = userId,
         UserName = userName,
-        Targets = JsonSerializer.Serialize(targets),
+        Targets = SerializeTargets(Keys.Keys.ToDictionary(key => key.Name, targets, StringComparer.Ordinal)),
         CausedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
         State = RevocationState.Pending,
         // Held back for a moment so every replica has dropped its cached view of the account before Ably disconnects

@@ -15,8 +15,26 @@ public sealed class AblyOptions
     /// <summary>Ably's production REST host.</summary>
     public const string DefaultRestHost = "https://main.realtime.ably.net";
 
-    /// <summary><c>appId.keyId:secret</c>; from <c>ABLY_API_KEY</c> or the file named by <c>ABLY_API_KEY_FILE</c>.</summary>
+    /// <summary>
+    /// <c>appId.keyId:secret</c>; from <c>ABLY_API_KEY</c> or the file named by <c>ABLY_API_KEY_FILE</c>. The single-key
+    /// shortcut: ignored when <see cref="Keys"/> or <see cref="KeysFile"/> is set.
+    /// </summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>Several keys, each <c>appId.keyId:secret</c>: all usable, one signing (<see cref="SigningKeyName"/>).</summary>
+    public List<string> Keys { get; set; } = [];
+
+    /// <summary>
+    /// A file with one key per line (from <c>ABLY_KEYS_FILE</c>), read again every <see cref="KeysFileCheckInterval"/>,
+    /// so a mounted secret can rotate without a restart.
+    /// </summary>
+    public string? KeysFile { get; set; }
+
+    /// <summary>How often <see cref="KeysFile"/> is read again for changes.</summary>
+    public TimeSpan KeysFileCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The key that signs, <c>appId.keyId</c>; unset, the first key listed signs.</summary>
+    public string? SigningKeyName { get; set; }
 
     /// <summary>TTL when the request names none.</summary>
     public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromHours(1);

@@ -8,19 +8,13 @@ namespace AblyAuthServer.Tokens;
 /// <summary>Startup checks of <see cref="AblyOptions"/>, one line per problem, never echoing the key.</summary>
 internal sealed class AblyOptionsValidator : IValidateOptions<AblyOptions>
 {
-    private const string ApiKey = "Ably:ApiKey (environment ABLY_API_KEY or ABLY_API_KEY_FILE)";
-
     public ValidateOptionsResult Validate(string? name, AblyOptions options)
     {
         var failures = new OptionsFailures();
-        if (!AblyKey.TryParse(options.ApiKey, out var key, out var keyError))
+        AblyKeyConfiguration.Load(options, SecretConfiguration.ApiKeyVariableSet, failures);
+        if (options.KeysFileCheckInterval < TimeSpan.FromSeconds(1) || options.KeysFileCheckInterval > TimeSpan.FromHours(1))
         {
-            failures.AddLine($"{ApiKey} {keyError}.");
-        }
-        else if (key!.SecretLength < AblyKey.MinimumJwtSecretBytes)
-        {
-            // HS256 signing in Microsoft.IdentityModel refuses shorter keys; Ably's own secrets are 43 characters.
-            failures.AddLine($"{ApiKey} is malformed: the secret is shorter than {AblyKey.MinimumJwtSecretBytes} bytes.");
+            failures.Add("Ably:KeysFileCheckInterval", "must be between 00:00:01 and 01:00:00.");
         }
 
         if (options.MaxTtl < GrantResolver.MinimumTtl || options.MaxTtl > AblyOptions.AblyMaxTtl)

@@ -21,10 +21,11 @@ public static class TokenEndpoints
     {
         services.AddOptions<AblyOptions>().BindConfiguration(AblyOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AblyOptions>, AblyOptionsValidator>();
-        services.AddSingleton(provider => AblyKey.Parse(provider.GetRequiredService<IOptions<AblyOptions>>().Value.ApiKey!));
+        services.AddSingleton<AblyKeySource>();
+        services.AddHostedService<AblyKeysFileWatcher>();
         services.AddAblyRest();
-        services.AddSingleton(provider => new AblyJwtIssuer(provider.GetRequiredService<AblyKey>(), provider.GetRequiredService<AblyClock>()));
-        services.AddSingleton(provider => new TokenRequestSigner(provider.GetRequiredService<AblyKey>(), provider.GetRequiredService<AblyClock>()));
+        services.AddSingleton(provider => new AblyJwtIssuer(provider.GetRequiredService<AblyClock>()));
+        services.AddSingleton(provider => new TokenRequestSigner(provider.GetRequiredService<AblyClock>()));
         services.AddSingleton<TokenAudit>();
         services.AddSingleton(provider =>
         {
@@ -57,7 +58,7 @@ public static class TokenEndpoints
     }
 
     private static Results<ContentHttpResult, ProblemHttpResult> IssueJwt(
-        AuthenticatedCaller caller, TokenParams parameters, GrantResolver grants, AblyJwtIssuer issuer, TokenAudit audit,
+        AuthenticatedCaller caller, TokenParams parameters, GrantResolver grants, AblyKeySource keys, AblyJwtIssuer issuer, TokenAudit audit,
         RevocationTargets revocation, IOptions<AblyOptions> options, TimeProvider time)
     {
         // The TTL is decided on the local clock, like the credential's end; the issuer then dates the token on Ably's.
@@ -67,12 +68,14 @@ public static class TokenEndpoints
             return Refusal(result);
         }
 
-        if (revocation.KeyFor(caller, grant.ClientId) is { } revocationKey)
+        // One read of the ring: the revocation key is derived under the very key that signs.
+        var key = keys.Current.Signing;
+        if (revocation.KeyFor(caller, grant.ClientId, key) is { } revocationKey)
         {
             grant = grant with { RevocationKey = revocationKey };
         }
 
-        var jwt = issuer.Issue(grant);
+        var jwt = issuer.Issue(grant, key);
         if (jwt.Length > options.Value.MaxJwtBytes)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, detail:
@@ -82,12 +85,12 @@ public static class TokenEndpoints
                     : "Ask for a narrower capability, or shorten the role's channel claims."));
         }
 
-        audit.Issued("jwt", caller, grant, issuer.Key.Name);
+        audit.Issued("jwt", caller, grant, key.Name);
         return TypedResults.Text(jwt, JwtContentType);
     }
 
     private static Results<Ok<TokenRequest>, ProblemHttpResult> IssueTokenRequest(
-        AuthenticatedCaller caller, TokenParams parameters, GrantResolver grants, TokenRequestSigner signer, TokenAudit audit, TimeProvider time)
+        AuthenticatedCaller caller, TokenParams parameters, GrantResolver grants, AblyKeySource keys, TokenRequestSigner signer, TokenAudit audit, TimeProvider time)
     {
         var result = grants.Resolve(caller.Account, parameters.ToParameters(), caller.CredentialExpiresAt - time.GetUtcNow());
         if (result.Grant is not { } grant)
@@ -100,7 +103,7 @@ public static class TokenEndpoints
             return JwtOnlyClaims();
         }
 
-        var request = signer.Sign(grant);
+        var request = signer.Sign(grant, keys.Current.Signing);
         audit.Issued("token-request", caller, grant, request.KeyName);
         return TypedResults.Ok(request);
     }

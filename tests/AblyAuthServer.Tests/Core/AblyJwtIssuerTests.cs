@@ -21,10 +21,10 @@ public sealed class AblyJwtIssuerTests
     public void Header_Is_Exactly_Alg_Hs256_Kid_Key_Name_And_Typ_Jwt()
     {
         // Arrange
-        var issuer = new AblyJwtIssuer(DocsKey, new FakeTimeProvider(Now));
+        var issuer = new AblyJwtIssuer(new FakeTimeProvider(Now));
 
         // Act
-        var token = issuer.Issue(Grant("user-123", """{"*":["*"]}""", TimeSpan.FromHours(1)));
+        var token = issuer.Issue(Grant("user-123", """{"*":["*"]}""", TimeSpan.FromHours(1)), DocsKey);
 
         // Assert
         Assert.Equal("""{"alg":"HS256","kid":"I2E_JQ.OqUdfg","typ":"JWT"}""", DecodeSegment(token, 0));
@@ -34,10 +34,10 @@ public sealed class AblyJwtIssuerTests
     public void Payload_Is_Exactly_Iat_Exp_Capability_String_And_ClientId()
     {
         // Arrange
-        var issuer = new AblyJwtIssuer(DocsKey, new FakeTimeProvider(Now));
+        var issuer = new AblyJwtIssuer(new FakeTimeProvider(Now));
 
         // Act
-        var token = issuer.Issue(Grant("user-123", """{"*":["*"]}""", TimeSpan.FromHours(1)));
+        var token = issuer.Issue(Grant("user-123", """{"*":["*"]}""", TimeSpan.FromHours(1)), DocsKey);
 
         // Assert: byte for byte the payload of the protocol notes' vector (1.4), escaped as JSON.stringify escapes.
         Assert.Equal(
@@ -49,11 +49,11 @@ public sealed class AblyJwtIssuerTests
     public void A_Revocation_Key_Is_The_Last_Claim_And_Escaped_As_Json_Stringify_Escapes()
     {
         // Arrange
-        var issuer = new AblyJwtIssuer(DocsKey, new FakeTimeProvider(Now));
+        var issuer = new AblyJwtIssuer(new FakeTimeProvider(Now));
         var grant = Grant("user-123", """{"*":["*"]}""", TimeSpan.FromHours(1)) with { RevocationKey = "k\"1" };
 
         // Act
-        var token = issuer.Issue(grant);
+        var token = issuer.Issue(grant, DocsKey);
 
         // Assert
         Assert.Equal(
@@ -67,10 +67,10 @@ public sealed class AblyJwtIssuerTests
         // Arrange
         var clock = new AblyClock(new FakeTimeProvider(Now));
         clock.SetOffset(TimeSpan.FromMinutes(-2));
-        var issuer = new AblyJwtIssuer(DocsKey, clock);
+        var issuer = new AblyJwtIssuer(clock);
 
         // Act
-        var (iat, exp) = IatAndExp(issuer.Issue(Grant("user-123", """{"*":["*"]}""", TimeSpan.FromMinutes(10))));
+        var (iat, exp) = IatAndExp(issuer.Issue(Grant("user-123", """{"*":["*"]}""", TimeSpan.FromMinutes(10)), DocsKey));
 
         // Assert
         Assert.Equal((1700000000 - 120, 1700000000 - 120 + 600), (iat, exp));
@@ -80,11 +80,11 @@ public sealed class AblyJwtIssuerTests
     public void Capability_Claim_Is_A_Json_String_Holding_The_Canonical_Capability()
     {
         // Arrange
-        var issuer = new AblyJwtIssuer(DocsKey, new FakeTimeProvider(Now));
+        var issuer = new AblyJwtIssuer(new FakeTimeProvider(Now));
         var grant = Grant("alice", """{"private":["subscribe","publish"],"chat:*":["presence","*"]}""", TimeSpan.FromMinutes(5));
 
         // Act
-        var token = issuer.Issue(grant);
+        var token = issuer.Issue(grant, DocsKey);
 
         // Assert
         using var payload = JsonDocument.Parse(DecodeSegment(token, 1));
@@ -102,13 +102,13 @@ public sealed class AblyJwtIssuerTests
     {
         // Arrange
         var time = new FakeTimeProvider(Now);
-        var issuer = new AblyJwtIssuer(DocsKey, time);
+        var issuer = new AblyJwtIssuer(time);
         var grant = Grant("alice", """{"chat:*":["subscribe"]}""", TimeSpan.FromMinutes(10));
-        var first = issuer.Issue(grant);
+        var first = issuer.Issue(grant, DocsKey);
 
         // Act
         time.Advance(TimeSpan.FromSeconds(90.7));
-        var second = issuer.Issue(grant);
+        var second = issuer.Issue(grant, DocsKey);
 
         // Assert
         Assert.Equal((1700000000L, 1700000600L), IatAndExp(first));
@@ -119,10 +119,10 @@ public sealed class AblyJwtIssuerTests
     public void A_Fractional_Second_Ttl_Ends_At_The_Last_Whole_Second_Before_Its_Expiry_Instant()
     {
         // Arrange
-        var issuer = new AblyJwtIssuer(DocsKey, new FakeTimeProvider(Now));
+        var issuer = new AblyJwtIssuer(new FakeTimeProvider(Now));
 
         // Act
-        var token = issuer.Issue(Grant("alice", """{"chat:*":["subscribe"]}""", TimeSpan.FromMilliseconds(1500)));
+        var token = issuer.Issue(Grant("alice", """{"chat:*":["subscribe"]}""", TimeSpan.FromMilliseconds(1500)), DocsKey);
 
         // Assert
         Assert.Equal((1700000000L, 1700000001L), IatAndExp(token));
@@ -132,10 +132,10 @@ public sealed class AblyJwtIssuerTests
     public void Signature_Is_Hmac_Sha256_Over_Header_And_Payload_With_The_Secret_Utf8_Bytes()
     {
         // Arrange
-        var issuer = new AblyJwtIssuer(DocsKey, new FakeTimeProvider(Now));
+        var issuer = new AblyJwtIssuer(new FakeTimeProvider(Now));
 
         // Act
-        var token = issuer.Issue(Grant("user-123", """{"chat:*":["publish","subscribe"]}""", TimeSpan.FromHours(1)));
+        var token = issuer.Issue(Grant("user-123", """{"chat:*":["publish","subscribe"]}""", TimeSpan.FromHours(1)), DocsKey);
 
         // Assert
         var parts = token.Split('.');
@@ -165,10 +165,10 @@ public sealed class AblyJwtIssuerTests
     public void Protocol_Notes_Vector_Inputs_Give_The_Same_Header_And_Claims_But_Not_The_Same_Bytes()
     {
         // Arrange
-        var issuer = new AblyJwtIssuer(DocsKey, new FakeTimeProvider(Now));
+        var issuer = new AblyJwtIssuer(new FakeTimeProvider(Now));
 
         // Act
-        var token = issuer.Issue(Grant("user-123", """{"*":["*"]}""", TimeSpan.FromHours(1)));
+        var token = issuer.Issue(Grant("user-123", """{"*":["*"]}""", TimeSpan.FromHours(1)), DocsKey);
 
         // Assert: header members come in another order and '"' is escaped differently, so only the meaning matches.
         Assert.NotEqual(ProtocolNotesJwt, token);
@@ -183,8 +183,8 @@ public sealed class AblyJwtIssuerTests
     public void Token_Validates_With_JwtSecurityTokenHandler_Using_The_Secret()
     {
         // Arrange
-        var issuer = new AblyJwtIssuer(DocsKey, new FakeTimeProvider(Now));
-        var token = issuer.Issue(Grant("user-123", """{"chat:*":["publish","subscribe"]}""", TimeSpan.FromHours(1)));
+        var issuer = new AblyJwtIssuer(new FakeTimeProvider(Now));
+        var token = issuer.Issue(Grant("user-123", """{"chat:*":["publish","subscribe"]}""", TimeSpan.FromHours(1)), DocsKey);
         var parameters = new TokenValidationParameters
         {
             IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(DocsSecret)),
@@ -211,8 +211,8 @@ public sealed class AblyJwtIssuerTests
     public void Token_Signed_With_Another_Secret_Fails_Validation()
     {
         // Arrange
-        var issuer = new AblyJwtIssuer(DocsKey, new FakeTimeProvider(Now));
-        var token = issuer.Issue(Grant("user-123", """{"chat:*":["publish"]}""", TimeSpan.FromHours(1)));
+        var issuer = new AblyJwtIssuer(new FakeTimeProvider(Now));
+        var token = issuer.Issue(Grant("user-123", """{"chat:*":["publish"]}""", TimeSpan.FromHours(1)), DocsKey);
         var parameters = new TokenValidationParameters
         {
             IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(DocsSecret.Replace('E', 'F'))),
@@ -232,10 +232,10 @@ public sealed class AblyJwtIssuerTests
     public void Wildcard_ClientId_Is_Carried_As_Star()
     {
         // Arrange
-        var issuer = new AblyJwtIssuer(DocsKey, new FakeTimeProvider(Now));
+        var issuer = new AblyJwtIssuer(new FakeTimeProvider(Now));
 
         // Act
-        var token = issuer.Issue(Grant("*", """{"[*]*":["*"]}""", TimeSpan.FromHours(1)));
+        var token = issuer.Issue(Grant("*", """{"[*]*":["*"]}""", TimeSpan.FromHours(1)), DocsKey);
 
         // Assert
         using var payload = JsonDocument.Parse(DecodeSegment(token, 1));
@@ -250,10 +250,10 @@ public sealed class AblyJwtIssuerTests
     {
         // Arrange: 22 bytes is the secret of the reference's TokenRequest vectors; AblyKey accepts it.
         var shortKey = AblyKey.Parse("appId.keyId:" + "c2VjcmV0LWZvci10ZXN0cw".PadRight(secretBytes, 'x')[..secretBytes]);
-        var issuer = new AblyJwtIssuer(shortKey, new FakeTimeProvider(Now));
+        var issuer = new AblyJwtIssuer(new FakeTimeProvider(Now));
 
         // Act
-        var exception = Record.Exception(() => issuer.Issue(Grant("alice", """{"chat:*":["publish"]}""", TimeSpan.FromHours(1))));
+        var exception = Record.Exception(() => issuer.Issue(Grant("alice", """{"chat:*":["publish"]}""", TimeSpan.FromHours(1)), shortKey));
 
         // Assert
         var outOfRange = Assert.IsType<ArgumentOutOfRangeException>(exception);
@@ -267,10 +267,10 @@ public sealed class AblyJwtIssuerTests
     {
         // Arrange
         const string secret = "0123456789abcdef0123456789abcdef";
-        var issuer = new AblyJwtIssuer(AblyKey.Parse("appId.keyId:" + secret), new FakeTimeProvider(Now));
+        var issuer = new AblyJwtIssuer(new FakeTimeProvider(Now));
 
         // Act
-        var token = issuer.Issue(Grant("alice", """{"chat:*":["publish"]}""", TimeSpan.FromHours(1)));
+        var token = issuer.Issue(Grant("alice", """{"chat:*":["publish"]}""", TimeSpan.FromHours(1)), AblyKey.Parse("appId.keyId:" + secret));
 
         // Assert
         var parts = token.Split('.');

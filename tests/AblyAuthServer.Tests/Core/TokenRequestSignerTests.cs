@@ -12,11 +12,10 @@ public sealed class TokenRequestSignerTests
     public void Reference_Vector_With_ClientId_Capability_And_Ttl_Produces_The_AblyJs_Mac()
     {
         // Arrange
-        var signer = new TokenRequestSigner(ReferenceKey, new FakeTimeProvider());
         var grant = new TokenGrant("alice", ParseCapability("""{"chat:*":["subscribe","publish"]}"""), TimeSpan.FromHours(1));
 
         // Act
-        var request = signer.Sign(grant, 1700000000000, "0123456789abcdef");
+        var request = TokenRequestSigner.Sign(grant, ReferenceKey, 1700000000000, "0123456789abcdef");
 
         // Assert
         Assert.Equal(
@@ -49,12 +48,11 @@ public sealed class TokenRequestSignerTests
     public void Protocol_Notes_Full_Vector_Canonicalises_An_Unsorted_Capability_And_Produces_The_AblyJs_Mac()
     {
         // Arrange
-        var signer = new TokenRequestSigner(DocsKey, new FakeTimeProvider());
         var capability = ParseCapability("""{"private":["subscribe","publish","presence"],"*":["subscribe"]}""");
         var grant = new TokenGrant("unique_identifier", capability, TimeSpan.FromMilliseconds(3600000));
 
         // Act
-        var request = signer.Sign(grant, 1449745478956, "95e543b88299f6bae83df9b12fbd1ecd");
+        var request = TokenRequestSigner.Sign(grant, DocsKey, 1449745478956, "95e543b88299f6bae83df9b12fbd1ecd");
 
         // Assert
         Assert.Equal(
@@ -107,13 +105,13 @@ public sealed class TokenRequestSignerTests
     {
         // Arrange
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1700000000123));
-        var signer = new TokenRequestSigner(ReferenceKey, time);
+        var signer = new TokenRequestSigner(time);
         var grant = new TokenGrant("alice", ParseCapability("""{"chat:*":["publish"]}"""), TimeSpan.FromMinutes(10));
 
         // Act
-        var first = signer.Sign(grant);
+        var first = signer.Sign(grant, ReferenceKey);
         time.Advance(TimeSpan.FromMilliseconds(4321));
-        var second = signer.Sign(grant);
+        var second = signer.Sign(grant, ReferenceKey);
 
         // Assert
         Assert.Equal(1700000000123, first.Timestamp);
@@ -128,11 +126,11 @@ public sealed class TokenRequestSignerTests
     public void Fresh_Request_Mac_Covers_Its_Own_Fields()
     {
         // Arrange
-        var signer = new TokenRequestSigner(ReferenceKey, new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1700000000000)));
+        var signer = new TokenRequestSigner(new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1700000000000)));
         var grant = new TokenGrant("*", ParseCapability("""{"[*]*":["*"]}"""), TimeSpan.FromHours(1));
 
         // Act
-        var request = signer.Sign(grant);
+        var request = signer.Sign(grant, ReferenceKey);
 
         // Assert
         var expected = ReferenceKey.ComputeMac(
@@ -144,11 +142,11 @@ public sealed class TokenRequestSignerTests
     public void Fresh_Nonces_Are_At_Least_16_Characters_And_Differ_Between_Calls()
     {
         // Arrange
-        var signer = new TokenRequestSigner(ReferenceKey, new FakeTimeProvider());
+        var signer = new TokenRequestSigner(new FakeTimeProvider());
         var grant = new TokenGrant("alice", ParseCapability("""{"chat:*":["publish"]}"""), TimeSpan.FromHours(1));
 
         // Act
-        var nonces = Enumerable.Range(0, 100).Select(_ => signer.Sign(grant).Nonce).ToList();
+        var nonces = Enumerable.Range(0, 100).Select(_ => signer.Sign(grant, ReferenceKey).Nonce).ToList();
 
         // Assert
         Assert.All(nonces, nonce => Assert.True(nonce.Length >= 16, $"nonce '{nonce}' is shorter than 16 characters"));
@@ -160,11 +158,10 @@ public sealed class TokenRequestSignerTests
     public void Sub_Millisecond_Ttl_Is_Truncated_To_Whole_Milliseconds_In_Field_And_Mac()
     {
         // Arrange
-        var signer = new TokenRequestSigner(ReferenceKey, new FakeTimeProvider());
         var grant = new TokenGrant("alice", ParseCapability("""{"a":["publish"]}"""), TimeSpan.FromTicks(150_005));
 
         // Act
-        var request = signer.Sign(grant, 1700000000000, "0123456789abcdef");
+        var request = TokenRequestSigner.Sign(grant, ReferenceKey, 1700000000000, "0123456789abcdef");
 
         // Assert
         Assert.Equal(15, request.Ttl);

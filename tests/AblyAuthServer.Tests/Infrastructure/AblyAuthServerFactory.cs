@@ -29,6 +29,11 @@ public sealed class AblyAuthServerFactory : WebApplicationFactory<Program>
     public static readonly string Secret = ApiKey[(KeyName.Length + 1)..];
     public const string Password = "correct horse battery staple";
 
+    /// <summary>A second throwaway key of the same app, for tests with several keys (not a secret).</summary>
+    public static readonly string SecondApiKey = KeyName[..KeyName.IndexOf('.', StringComparison.Ordinal)] + ".second:second-throwaway-test-secret-not-for-production";
+    public static readonly string SecondKeyName = SecondApiKey[..SecondApiKey.IndexOf(':', StringComparison.Ordinal)];
+    public static readonly string SecondSecret = SecondApiKey[(SecondKeyName.Length + 1)..];
+
     /// <summary>Settings under this prefix replace the test roles; <c>"Policies:Roles" = null</c> alone configures none.</summary>
     public const string RolesSection = "Policies:Roles";
 

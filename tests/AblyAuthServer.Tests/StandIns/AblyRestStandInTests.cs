@@ -515,10 +515,10 @@ public sealed class AblyRestStandInTests
         // Arrange
         await using var standIn = await AblyRestStandIn.StartAsync();
         using var client = Client(standIn);
-        var signer = new TokenRequestSigner(AblyKey.Parse(AblyAuthServerFactory.ApiKey), new FakeTimeProvider(standIn.Now));
+        var signer = new TokenRequestSigner(new FakeTimeProvider(standIn.Now));
         Assert.True(Capability.TryParse("""{"chat:*":["subscribe"]}""", out var capability, out var error), error);
         var grant = new TokenGrant("bob", capability!, TimeSpan.FromMinutes(30));
-        var signed = signer.Sign(grant);
+        var signed = signer.Sign(grant, AblyKey.Parse(AblyAuthServerFactory.ApiKey));
         var body = new JsonObject
         {
             ["keyName"] = signed.KeyName,

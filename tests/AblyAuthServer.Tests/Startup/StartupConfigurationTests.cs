@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using AblyAuthServer.Ably;
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Authentication;
 using AblyAuthServer.Hosting;
@@ -373,7 +372,7 @@ public sealed class StartupConfigurationTests
 
         provider.GetRequiredService<IStartupValidator>().Validate();
 
-        Assert.Equal(AblyAuthServerFactory.KeyName, provider.GetRequiredService<AblyAuthServer.Ably.AblyKey>().Name);
+        Assert.Equal(AblyAuthServerFactory.KeyName, provider.GetRequiredService<AblyKeySource>().Current.Signing.Name);
     }
 
     /// <summary>Runs the same ValidateOnStart checks the app runs before it starts, over the given settings.</summary>
