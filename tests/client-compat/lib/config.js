@@ -21,6 +21,17 @@ export const TEST_KEY = Object.freeze({
 });
 
 /**
+ * A second throwaway key of the same app, for rotation (not a secret): the .NET suite uses the same one.
+ */
+export const SECOND_TEST_KEY = Object.freeze({
+  name: `${TEST_KEY.name.slice(0, TEST_KEY.name.indexOf('.'))}.second`,
+  secret: 'second-throwaway-test-secret-not-for-production',
+  get full() {
+    return `${this.name}:${this.secret}`;
+  },
+});
+
+/**
  * The roles the server runs with, configured as an operator would (nothing is merged with the server's example roles,
  * which apply only when no role is configured): channel grants per role, and whether it may ask for any clientId.
  */
