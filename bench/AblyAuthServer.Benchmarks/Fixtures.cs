@@ -1,11 +1,6 @@
 using AblyAuthServer.Ably;
 using AblyAuthServer.Policies;
 
-
-
-
-
-
 namespace AblyAuthServer.Benchmarks;
 
 /// <summary>The shipped default roles (src/AblyAuthServer/appsettings.json) and a member account, as the server sees them.</summary>

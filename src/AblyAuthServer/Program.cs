@@ -13,11 +13,6 @@ using AblyAuthServer.Sessions;
 using AblyAuthServer.Throttling;
 using AblyAuthServer.Tokens;
 
-
-
-
-
-
 return await StartupGuard.RunGuardedAsync(async () =>
 {
     if (!UsersCommand.IsInvocation(args))

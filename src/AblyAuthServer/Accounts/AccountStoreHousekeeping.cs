@@ -3,11 +3,6 @@ using AblyAuthServer.Sessions;
 using AblyAuthServer.Throttling;
 using Microsoft.EntityFrameworkCore;
 
-
-
-
-
-
 namespace AblyAuthServer.Accounts;
 
 /// <summary>

@@ -1,10 +1,5 @@
 using AblyAuthServer.Accounts;
 
-
-
-
-
-
 namespace AblyAuthServer.Authentication;
 
 /// <summary>The details of authentication and authorization refusals: one wording for each, whatever the path.</summary>

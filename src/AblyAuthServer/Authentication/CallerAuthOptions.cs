@@ -1,7 +1,5 @@
 using AblyAuthServer.Authentication.IdentityProviders;
 
-
-
 namespace AblyAuthServer.Authentication;
 
 /// <summary><c>Auth</c>: which credentials the token endpoints accept besides sessions.</summary>

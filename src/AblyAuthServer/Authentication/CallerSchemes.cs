@@ -1,10 +1,5 @@
 using AblyAuthServer.Hosting;
 
-
-
-
-
-
 namespace AblyAuthServer.Authentication;
 
 /// <summary>The authentication scheme names, and the refusal every caller scheme answers a forbidden caller with.</summary>

@@ -1,10 +1,5 @@
 using AblyAuthServer.Ably;
 
-
-
-
-
-
 namespace AblyAuthServer.Policies;
 
 /// <summary>A grant, or why there is none.</summary>

@@ -1,10 +1,5 @@
 using AblyAuthServer.Ably;
 
-
-
-
-
-
 namespace AblyAuthServer.Policies;
 
 /// <summary>The token parameters an SDK sends to an <c>authUrl</c>: untrusted, used only to narrow policy.</summary>

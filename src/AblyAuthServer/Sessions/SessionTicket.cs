@@ -1,10 +1,5 @@
 using AblyAuthServer.Policies;
 
-
-
-
-
-
 namespace AblyAuthServer.Sessions;
 
 /// <summary>What a session token proves, so the token path needs no database read.</summary>

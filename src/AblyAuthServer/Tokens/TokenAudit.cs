@@ -2,11 +2,6 @@ using AblyAuthServer.Ably;
 using AblyAuthServer.Authentication;
 using AblyAuthServer.Hosting.Telemetry;
 
-
-
-
-
-
 namespace AblyAuthServer.Tokens;
 
 /// <summary>The audit line and the metric every issued token leaves behind: who, which clientId, which key, how long, what.</summary>

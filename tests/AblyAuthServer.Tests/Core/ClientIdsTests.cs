@@ -1,10 +1,5 @@
 using AblyAuthServer.Policies;
 
-
-
-
-
-
 namespace AblyAuthServer.Tests.Core;
 
 public sealed class ClientIdsTests

@@ -1,5 +1,4 @@
 using System.Text;
-using AblyAuthServer.Ably;
 using AblyAuthServer.Policies;
 using AblyAuthServer.Tests.Infrastructure;
 using CsCheck;

@@ -1,10 +1,4 @@
-using AblyAuthServer.Ably;
 using AblyAuthServer.Policies;
-
-
-
-
-
 
 namespace AblyAuthServer.Tests.Core;
 

@@ -1,10 +1,5 @@
 using AblyAuthServer.Ably;
 
-
-
-
-
-
 namespace AblyAuthServer.Tests.Core;
 
 public sealed class ResourcePatternTests

@@ -1,6 +1,5 @@
 using System.Net;
 using AblyAuthServer.Accounts;
-using AblyAuthServer.Sessions;
 using AblyAuthServer.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

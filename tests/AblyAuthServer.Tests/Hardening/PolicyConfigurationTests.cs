@@ -1,4 +1,3 @@
-using AblyAuthServer.Ably;
 using AblyAuthServer.Policies;
 using AblyAuthServer.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;

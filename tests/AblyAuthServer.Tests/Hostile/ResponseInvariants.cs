@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using AblyAuthServer.Tests.Infrastructure;
 
 namespace AblyAuthServer.Tests.Hostile;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using AblyAuthServer.Ably;
 using AblyAuthServer.Tests.Infrastructure;
 using Microsoft.IdentityModel.Tokens;
 

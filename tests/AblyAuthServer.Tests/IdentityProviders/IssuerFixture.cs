@@ -1,6 +1,5 @@
 using AblyAuthServer.Tests.Infrastructure;
 
-
 namespace AblyAuthServer.Tests.IdentityProviders;
 
 /// <summary>Server settings that make <see cref="TestIssuer"/> a configured identity provider.</summary>

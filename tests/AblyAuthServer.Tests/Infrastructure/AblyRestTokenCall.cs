@@ -1,6 +1,3 @@
-using AblyAuthServer.Ably;
-
-
 namespace AblyAuthServer.Tests.Infrastructure;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using AblyAuthServer.Ably;
-
-
 namespace AblyAuthServer.Tests.Infrastructure;
 
 /// <summary>The TokenDetails <see cref="AblyRestStandIn"/> issued for a TokenRequest; times are ms since the epoch.</summary>

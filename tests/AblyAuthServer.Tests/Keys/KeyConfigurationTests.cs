@@ -1,8 +1,3 @@
-using AblyAuthServer.Accounts;
-using AblyAuthServer.Authentication;
-using AblyAuthServer.Hosting;
-using AblyAuthServer.Policies;
-using AblyAuthServer.Sessions;
 using AblyAuthServer.Tests.Infrastructure;
 using AblyAuthServer.Tokens;
 using Microsoft.Extensions.Configuration;
@@ -17,7 +12,7 @@ public sealed class KeyConfigurationTests
     [Fact]
     public void A_Key_List_Replaces_The_Settings_File_Key_And_Its_First_Key_Signs()
     {
-        using var provider = Services(new()
+        using var provider = StartupChecks.Services(new()
         {
             ["Ably:ApiKey"] = "DEMO-ONLY.not-a-real-key:development-demo-secret-do-not-use-in-production",
             ["Ably:Keys:0"] = AblyAuthServerFactory.SecondApiKey,
@@ -34,7 +29,7 @@ public sealed class KeyConfigurationTests
     [Fact]
     public void The_Signing_Key_Name_Picks_A_Listed_Key()
     {
-        using var provider = Services(new()
+        using var provider = StartupChecks.Services(new()
         {
             ["Ably:Keys:0"] = AblyAuthServerFactory.ApiKey,
             ["Ably:Keys:1"] = AblyAuthServerFactory.SecondApiKey,
@@ -52,7 +47,7 @@ public sealed class KeyConfigurationTests
     [InlineData("Ably:SigningKeyName", "app.nope", "Ably:Keys has no key named app.nope (Ably:SigningKeyName); it holds ")]
     public void A_Bad_Key_List_Stops_Startup_Naming_The_Entry(string setting, string value, string message)
     {
-        var error = StartupFailure(new() { ["Ably:Keys:0"] = AblyAuthServerFactory.ApiKey, [setting] = value });
+        var error = StartupChecks.Failure(new() { ["Ably:Keys:0"] = AblyAuthServerFactory.ApiKey, [setting] = value });
 
         var failure = Assert.Single(error.Failures);
         Assert.StartsWith(message, failure, StringComparison.Ordinal);
@@ -62,7 +57,7 @@ public sealed class KeyConfigurationTests
     [Fact]
     public void The_Same_Key_Listed_Twice_Stops_Startup()
     {
-        var error = StartupFailure(new() { ["Ably:Keys:0"] = AblyAuthServerFactory.ApiKey, ["Ably:Keys:1"] = AblyAuthServerFactory.ApiKey });
+        var error = StartupChecks.Failure(new() { ["Ably:Keys:0"] = AblyAuthServerFactory.ApiKey, ["Ably:Keys:1"] = AblyAuthServerFactory.ApiKey });
 
         Assert.Equal($"Ably:Keys lists the key {AblyAuthServerFactory.KeyName} more than once.", Assert.Single(error.Failures));
     }
@@ -70,7 +65,7 @@ public sealed class KeyConfigurationTests
     [Fact]
     public void A_Signing_Key_Name_That_Is_Not_The_One_Key_Stops_Startup()
     {
-        var error = StartupFailure(new() { ["Ably:SigningKeyName"] = "app.other" });
+        var error = StartupChecks.Failure(new() { ["Ably:SigningKeyName"] = "app.other" });
 
         Assert.Equal(
             $"Ably:SigningKeyName (ABLY__SIGNINGKEYNAME) names app.other, but the one key configured is {AblyAuthServerFactory.KeyName}.",
@@ -80,7 +75,7 @@ public sealed class KeyConfigurationTests
     [Fact]
     public void A_Key_List_And_A_Keys_File_Together_Stop_Startup()
     {
-        var error = StartupFailure(new() { ["Ably:Keys:0"] = AblyAuthServerFactory.ApiKey, ["Ably:KeysFile"] = "/run/secrets/ably-keys" });
+        var error = StartupChecks.Failure(new() { ["Ably:Keys:0"] = AblyAuthServerFactory.ApiKey, ["Ably:KeysFile"] = "/run/secrets/ably-keys" });
 
         Assert.Equal("Ably:Keys and Ably:KeysFile (environment ABLY_KEYS_FILE) are both set: list the keys in one of them.", Assert.Single(error.Failures));
     }
@@ -92,8 +87,8 @@ public sealed class KeyConfigurationTests
         File.WriteAllText(path, $"{AblyAuthServerFactory.ApiKey}\n{AblyAuthServerFactory.Secret}\n");
         try
         {
-            var missing = StartupFailure(new() { ["Ably:KeysFile"] = path + ".missing" });
-            var malformed = StartupFailure(new() { ["Ably:KeysFile"] = path });
+            var missing = StartupChecks.Failure(new() { ["Ably:KeysFile"] = path + ".missing" });
+            var malformed = StartupChecks.Failure(new() { ["Ably:KeysFile"] = path });
 
             Assert.Equal("Ably:KeysFile (environment ABLY_KEYS_FILE) names a file that cannot be read (FileNotFoundException).", Assert.Single(missing.Failures));
             var failure = Assert.Single(malformed.Failures);
@@ -110,7 +105,7 @@ public sealed class KeyConfigurationTests
     [InlineData("02:00:00")]
     public void A_Keys_File_Check_Interval_Out_Of_Range_Stops_Startup(string interval)
     {
-        var error = StartupFailure(new() { ["Ably:KeysFileCheckInterval"] = interval });
+        var error = StartupChecks.Failure(new() { ["Ably:KeysFileCheckInterval"] = interval });
 
         Assert.Equal("Ably:KeysFileCheckInterval (ABLY__KEYSFILECHECKINTERVAL) must be between 00:00:01 and 01:00:00.", Assert.Single(error.Failures));
     }
@@ -147,22 +142,5 @@ public sealed class KeyConfigurationTests
         {
             File.Delete(keysFile);
         }
-    }
-
-    private static OptionsValidationException StartupFailure(Dictionary<string, string?> settings)
-    {
-        using var provider = Services(settings);
-        return Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
-    }
-
-    private static ServiceProvider Services(Dictionary<string, string?> settings)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Ably:ApiKey"] = AblyAuthServerFactory.ApiKey })
-            .AddInMemoryCollection(settings)
-            .Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
-        services.AddPolicies().AddAccounts().AddSessions().AddCallerAuthentication().AddTokens().AddTrustedForwardedHeaders();
-        return services.BuildServiceProvider();
     }
 }

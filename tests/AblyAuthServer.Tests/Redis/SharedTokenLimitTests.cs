@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Net;
-using AblyAuthServer.Ably;
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Hosting.Telemetry;
 using AblyAuthServer.Tests.Infrastructure;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
-using AblyAuthServer.Ably;
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Tests.Infrastructure;
 

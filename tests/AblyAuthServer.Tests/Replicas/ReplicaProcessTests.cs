@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using AblyAuthServer.Ably;
 using AblyAuthServer.Authentication;
 using AblyAuthServer.Sessions;
 using AblyAuthServer.Tests.Infrastructure;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using AblyAuthServer.Ably;
 using AblyAuthServer.Sessions;
 using AblyAuthServer.Tests.Infrastructure;
 

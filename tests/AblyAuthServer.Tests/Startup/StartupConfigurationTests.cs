@@ -1,13 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using AblyAuthServer.Accounts;
-using AblyAuthServer.Authentication;
-using AblyAuthServer.Hosting;
-using AblyAuthServer.Policies;
 using AblyAuthServer.Sessions;
 using AblyAuthServer.Tests.Infrastructure;
 using AblyAuthServer.Tokens;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +26,7 @@ public sealed class StartupConfigurationTests
     [MemberData(nameof(InvalidKeys))]
     public void The_App_Refuses_To_Start_Without_A_Valid_Ably_Key(string key, string reason)
     {
-        var error = StartupFailure(new() { ["Ably:ApiKey"] = key });
+        var error = StartupChecks.Failure(new() { ["Ably:ApiKey"] = key });
 
         var message = string.Join(" ", error.Failures);
         Assert.Contains(ExpectedSetting, message, StringComparison.Ordinal);
@@ -41,7 +37,7 @@ public sealed class StartupConfigurationTests
     [Fact]
     public void An_Invalid_Policy_Stops_Startup_Naming_The_Role_And_Entry()
     {
-        var error = StartupFailure(new()
+        var error = StartupChecks.Failure(new()
         {
             ["Policies:Roles:broken:Capabilities:0:Channel"] = "chat:*",
             ["Policies:Roles:broken:Capabilities:0:Operations:0"] = "publish",
@@ -59,7 +55,7 @@ public sealed class StartupConfigurationTests
     [InlineData("::/0")]
     public void Trusting_Every_Address_As_A_Proxy_Stops_Startup_Naming_The_Setting(string network)
     {
-        var error = StartupFailure(new() { ["ForwardedHeaders:KnownNetworks:0"] = network });
+        var error = StartupChecks.Failure(new() { ["ForwardedHeaders:KnownNetworks:0"] = network });
 
         Assert.StartsWith("ForwardedHeaders:KnownNetworks (FORWARDEDHEADERS__KNOWNNETWORKS__<n>) must not contain 0.0.0.0/0 or ::/0",
             Assert.Single(error.Failures), StringComparison.Ordinal);
@@ -80,7 +76,7 @@ public sealed class StartupConfigurationTests
         };
         settings[setting] = value;
 
-        var failure = Assert.Single(StartupFailure(settings).Failures);
+        var failure = Assert.Single(StartupChecks.Failure(settings).Failures);
 
         Assert.StartsWith(message, failure, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', failure);
@@ -89,7 +85,7 @@ public sealed class StartupConfigurationTests
     [Fact]
     public void Two_Identity_Providers_With_One_Issuer_Stop_Startup()
     {
-        var failure = Assert.Single(StartupFailure(new()
+        var failure = Assert.Single(StartupChecks.Failure(new()
         {
             ["Auth:Issuers:0:Authority"] = "https://idp.example.com/",
             ["Auth:Issuers:0:Audience"] = "app-one",
@@ -106,7 +102,7 @@ public sealed class StartupConfigurationTests
     [InlineData("MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=", null, "is required with SymmetricKey")]
     public void A_Shared_Secret_Provider_Needs_A_Long_Enough_Key_And_An_Issuer(string key, string? issuer, string message)
     {
-        var failure = Assert.Single(StartupFailure(new()
+        var failure = Assert.Single(StartupChecks.Failure(new()
         {
             ["Auth:Issuers:0:SymmetricKey"] = key,
             ["Auth:Issuers:0:Issuer"] = issuer,
@@ -121,7 +117,7 @@ public sealed class StartupConfigurationTests
     [Fact]
     public void A_Ttl_Setting_Beyond_Ablys_24_Hours_Stops_Startup()
     {
-        var error = StartupFailure(new() { ["Ably:MaxTtl"] = "2.00:00:00" });
+        var error = StartupChecks.Failure(new() { ["Ably:MaxTtl"] = "2.00:00:00" });
 
         Assert.Contains("Ably:MaxTtl (ABLY__MAXTTL)", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
@@ -165,7 +161,7 @@ public sealed class StartupConfigurationTests
     [Fact]
     public void Revocable_Mode_Refuses_A_Max_Ttl_Over_Ablys_One_Hour_For_Revocable_Tokens()
     {
-        var error = StartupFailure(new() { ["Ably:Revocable"] = "true", ["Ably:MaxTtl"] = "01:00:01" });
+        var error = StartupChecks.Failure(new() { ["Ably:Revocable"] = "true", ["Ably:MaxTtl"] = "01:00:01" });
 
         Assert.Equal(
             "Ably:MaxTtl (ABLY__MAXTTL) must be at most 01:00:00 when Ably:Revocable is true (Ably's limit for revocable tokens).",
@@ -179,7 +175,7 @@ public sealed class StartupConfigurationTests
     [InlineData("https://main.realtime.ably.net/?x=1")]
     public void Ably_RestHost_Must_Be_An_Absolute_Http_Url(string host)
     {
-        var error = StartupFailure(new() { ["Ably:RestHost"] = host });
+        var error = StartupChecks.Failure(new() { ["Ably:RestHost"] = host });
 
         Assert.StartsWith("Ably:RestHost (ABLY__RESTHOST) must be an absolute http(s) URL", Assert.Single(error.Failures), StringComparison.Ordinal);
         Assert.DoesNotContain("secret", Assert.Single(error.Failures), StringComparison.Ordinal);
@@ -188,8 +184,8 @@ public sealed class StartupConfigurationTests
     [Fact]
     public void Revocable_Mode_Accepts_One_Hour_And_The_Defaults_Call_Nothing()
     {
-        using var revocable = Services(new() { ["Ably:Revocable"] = "true" });
-        using var plain = Services([]);
+        using var revocable = StartupChecks.Services(new() { ["Ably:Revocable"] = "true" });
+        using var plain = StartupChecks.Services([]);
 
         var options = revocable.GetRequiredService<IOptions<AblyOptions>>().Value;
         var defaults = plain.GetRequiredService<IOptions<AblyOptions>>().Value;
@@ -311,7 +307,7 @@ public sealed class StartupConfigurationTests
     [InlineData("Sqlite", "Host=db;Database=ably", "SQLite connection string with a Data Source")]
     public void A_Connection_String_For_Another_Provider_Stops_Startup_Naming_The_Setting(string provider, string connectionString, string reason)
     {
-        var error = StartupFailure(new() { ["Accounts:Provider"] = provider, ["Accounts:ConnectionString"] = connectionString });
+        var error = StartupChecks.Failure(new() { ["Accounts:Provider"] = provider, ["Accounts:ConnectionString"] = connectionString });
 
         var failure = Assert.Single(error.Failures);
         Assert.StartsWith("Accounts:ConnectionString (ACCOUNTS__CONNECTIONSTRING or ACCOUNTS__CONNECTIONSTRING_FILE)", failure, StringComparison.Ordinal);
@@ -321,7 +317,7 @@ public sealed class StartupConfigurationTests
     [Fact]
     public void An_Unknown_Provider_Stops_Startup_Naming_The_Setting()
     {
-        var error = StartupFailure(new() { ["Accounts:Provider"] = "MySql" });
+        var error = StartupChecks.Failure(new() { ["Accounts:Provider"] = "MySql" });
 
         Assert.Equal("Accounts:Provider (ACCOUNTS__PROVIDER) must be Sqlite or Postgres.", Assert.Single(error.Failures));
     }
@@ -329,7 +325,7 @@ public sealed class StartupConfigurationTests
     [Fact]
     public void A_PostgreSQL_Store_Passes_The_Startup_Checks_Without_Connecting()
     {
-        using var provider = Services(new()
+        using var provider = StartupChecks.Services(new()
         {
             ["Accounts:Provider"] = "postgres",
             ["Accounts:ConnectionString"] = "Host=db.invalid;Port=5432;Database=ably_auth;Username=ably;Password=secret",
@@ -368,29 +364,11 @@ public sealed class StartupConfigurationTests
     [Fact]
     public void A_Valid_Configuration_Passes_Every_Startup_Check()
     {
-        using var provider = Services(new());
+        using var provider = StartupChecks.Services(new());
 
         provider.GetRequiredService<IStartupValidator>().Validate();
 
         Assert.Equal(AblyAuthServerFactory.KeyName, provider.GetRequiredService<AblyKeySource>().Current.Signing.Name);
-    }
-
-    /// <summary>Runs the same ValidateOnStart checks the app runs before it starts, over the given settings.</summary>
-    private static OptionsValidationException StartupFailure(Dictionary<string, string?> settings)
-    {
-        using var provider = Services(settings);
-        return Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
-    }
-
-    private static ServiceProvider Services(Dictionary<string, string?> settings)
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Ably:ApiKey"] = AblyAuthServerFactory.ApiKey })
-            .AddInMemoryCollection(settings)
-            .Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
-        services.AddPolicies().AddAccounts().AddSessions().AddCallerAuthentication().AddTokens().AddTrustedForwardedHeaders();
-        return services.BuildServiceProvider();
     }
 
     private static Dictionary<string, string> Production(string? apiKey)
