@@ -15,6 +15,8 @@ public abstract class AccountsDbContext(DbContextOptions options)
 
     public DbSet<EndedSession> EndedSessions => Set<EndedSession>();
 
+    public DbSet<EmbeddedSigningKey> EmbeddedSigningKeys => Set<EmbeddedSigningKey>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -37,6 +39,15 @@ public abstract class AccountsDbContext(DbContextOptions options)
             session.HasKey(s => s.SessionId);
             session.Property(s => s.SessionId).HasMaxLength(EndedSession.MaxIdLength);
             session.HasIndex(s => s.ExpiresAt);
+        });
+        builder.Entity<EmbeddedSigningKey>(key =>
+        {
+            key.ToTable("EmbeddedSigningKeys");
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Id).HasMaxLength(EmbeddedSigningKey.MaxIdLength);
+            key.HasIndex(k => k.Generation).IsUnique();
+            key.Property(k => k.X).HasMaxLength(64);
+            key.Property(k => k.Y).HasMaxLength(64);
         });
     }
 }
