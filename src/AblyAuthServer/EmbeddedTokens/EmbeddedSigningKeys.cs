@@ -47,7 +47,7 @@ public sealed partial class EmbeddedSigningKeys : IDisposable
         return Signer() is { Credentials: not null } reloaded ? reloaded : null;
     }
 
-    /// <summary>The keys published now, signer first; null when the keys could not be loaded yet.</summary>
+    /// <summary>The keys published now, the latest to activate first; null when the keys could not be loaded yet.</summary>
     public async ValueTask<IReadOnlyList<SigningKey>?> PublishedAsync(CancellationToken cancellationToken)
     {
         if (_keys is null)

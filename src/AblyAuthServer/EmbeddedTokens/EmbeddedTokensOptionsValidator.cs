@@ -35,12 +35,14 @@ internal sealed class EmbeddedTokensOptionsValidator(IHostEnvironment environmen
             }
         }
 
-        if (options.KeyLifetime < MinKeyLifetime || options.KeyLifetime > MaxKeyLifetime)
+        var lifetimeValid = options.KeyLifetime >= MinKeyLifetime && options.KeyLifetime <= MaxKeyLifetime;
+        if (!lifetimeValid)
         {
             failures.Add("EmbeddedTokens:KeyLifetime", "must be between 1.00:00:00 (a day) and 365.00:00:00.");
         }
 
-        if (options.KeyPrepublication < MinKeyPrepublication || options.KeyPrepublication > options.KeyLifetime / 2)
+        // Compared with the lifetime only when that is valid: one wrong setting, one line.
+        if (options.KeyPrepublication < MinKeyPrepublication || (lifetimeValid && options.KeyPrepublication > options.KeyLifetime / 2))
         {
             failures.Add("EmbeddedTokens:KeyPrepublication", "must be at least 01:00:00 and at most half of EmbeddedTokens:KeyLifetime.");
         }

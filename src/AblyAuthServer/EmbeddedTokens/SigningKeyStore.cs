@@ -14,8 +14,8 @@ namespace AblyAuthServer.EmbeddedTokens;
 /// </summary>
 public sealed class SigningKeyStore(IServiceScopeFactory scopes, IDataProtectionProvider protection)
 {
-    // Changing it makes every stored private key unreadable.
-    private const string ProtectionPurpose = "AblyAuthServer.EmbeddedTokens.SigningKey.v1";
+    /// <summary>The data protection purpose of the private keys; changing it makes every stored private key unreadable.</summary>
+    public const string ProtectionPurpose = "AblyAuthServer.EmbeddedTokens.SigningKey.v1";
 
     private readonly IDataProtector _protector = protection.CreateProtector(ProtectionPurpose);
 
