@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using AblyAuthServer.OpenApi;
 
 namespace AblyAuthServer.EmbeddedTokens;
 
@@ -12,6 +13,7 @@ namespace AblyAuthServer.EmbeddedTokens;
 /// <param name="ResponseTypesSupported">Only <c>none</c>: this server hands out no OAuth codes or tokens.</param>
 /// <param name="SubjectTypesSupported">Only <c>public</c>: every audience sees the same <c>sub</c>.</param>
 /// <param name="IdTokenSigningAlgValuesSupported">Only <c>ES256</c>.</param>
+[OpenSchema]
 public sealed record OpenIdConfiguration(
     [property: JsonPropertyName("issuer")] string Issuer,
     [property: JsonPropertyName("jwks_uri")] string JwksUri,

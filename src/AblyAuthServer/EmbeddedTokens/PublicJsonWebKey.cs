@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using AblyAuthServer.OpenApi;
 
 namespace AblyAuthServer.EmbeddedTokens;
 
@@ -10,6 +11,7 @@ namespace AblyAuthServer.EmbeddedTokens;
 /// <param name="Kid">The key id that tokens signed with this key carry in their header (the key's RFC 7638 thumbprint).</param>
 /// <param name="Use">Always <c>sig</c>.</param>
 /// <param name="Alg">Always <c>ES256</c>.</param>
+[OpenSchema]
 public sealed record PublicJsonWebKey(
     [property: JsonPropertyName("kty")] string Kty,
     [property: JsonPropertyName("crv")] string Crv,

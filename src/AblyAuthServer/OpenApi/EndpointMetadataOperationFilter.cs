@@ -118,6 +118,8 @@ internal sealed class EndpointMetadataOperationFilter : IOperationFilter
         ["type"] = status switch
         {
             StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+            // RFC 9110 numbers client errors 15.5.x from 400 and server errors 15.6.x from 500, as the problems themselves do.
+            >= 500 => "https://tools.ietf.org/html/rfc9110#section-15.6." + (status - 499).ToString(CultureInfo.InvariantCulture),
             _ => "https://tools.ietf.org/html/rfc9110#section-15.5." + (status - 399).ToString(CultureInfo.InvariantCulture),
         },
         ["title"] = ReasonPhrases.GetReasonPhrase(status),
