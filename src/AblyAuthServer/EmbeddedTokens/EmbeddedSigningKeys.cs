@@ -19,9 +19,13 @@ public sealed partial class EmbeddedSigningKeys : IDisposable
     private readonly SigningKeySchedule _schedule;
     private readonly TimeProvider _time;
     private readonly ILogger<EmbeddedSigningKeys> _logger;
+    // A miss that persists (an unreadable key, a store that is down) must not turn every request into a reload.
+    private static readonly TimeSpan MissRetryInterval = TimeSpan.FromSeconds(5);
+
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private volatile IReadOnlyList<SigningKey>? _keys;
     private long _refreshes;
+    private long _lastAttemptTicks;
 
     public EmbeddedSigningKeys(
         SigningKeyStore store, IOptions<EmbeddedTokensOptions> options, IOptions<AblyOptions> ably, TimeProvider time, ILogger<EmbeddedSigningKeys> logger)
@@ -32,8 +36,6 @@ public sealed partial class EmbeddedSigningKeys : IDisposable
         var embedded = options.Value;
         _schedule = new SigningKeySchedule(embedded.KeyLifetime, embedded.KeyPrepublication, ably.Value.MaxTtl + SigningKeySchedule.VerifierClockSkew);
     }
-
-    public SigningKeySchedule Schedule => _schedule;
 
     /// <summary>The key that signs now, with its private half; null when there is none this replica can use.</summary>
     public async ValueTask<SigningKey?> SignerAsync(CancellationToken cancellationToken)
@@ -88,6 +90,11 @@ public sealed partial class EmbeddedSigningKeys : IDisposable
     // Requests that miss together share one reload instead of queueing one each.
     private async Task RefreshOnMissAsync(CancellationToken cancellationToken)
     {
+        if (_time.GetUtcNow().UtcTicks - Interlocked.Read(ref _lastAttemptTicks) < MissRetryInterval.Ticks)
+        {
+            return;
+        }
+
         var seen = Interlocked.Read(ref _refreshes);
         await _refreshing.WaitAsync(cancellationToken);
         try
@@ -106,6 +113,7 @@ public sealed partial class EmbeddedSigningKeys : IDisposable
     private async Task RefreshHeldAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _refreshes);
+        Interlocked.Exchange(ref _lastAttemptTicks, _time.GetUtcNow().UtcTicks);
         try
         {
             var rows = await _store.LoadAsync(cancellationToken);
