@@ -15,13 +15,13 @@ namespace AblyAuthServer.EmbeddedTokens;
 /// </summary>
 public sealed partial class EmbeddedSigningKeys : IDisposable
 {
+    // A miss that persists (an unreadable key, a store that is down) must not turn every request into a reload.
+    private static readonly TimeSpan MissRetryInterval = TimeSpan.FromSeconds(5);
+
     private readonly SigningKeyStore _store;
     private readonly SigningKeySchedule _schedule;
     private readonly TimeProvider _time;
     private readonly ILogger<EmbeddedSigningKeys> _logger;
-    // A miss that persists (an unreadable key, a store that is down) must not turn every request into a reload.
-    private static readonly TimeSpan MissRetryInterval = TimeSpan.FromSeconds(5);
-
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private volatile IReadOnlyList<SigningKey>? _keys;
     private long _refreshes;
