@@ -1,6 +1,7 @@
 using AblyAuthServer.Accounts;
 using AblyAuthServer.Authentication;
 using AblyAuthServer.Demo;
+using AblyAuthServer.EmbeddedTokens;
 using AblyAuthServer.Health;
 using AblyAuthServer.Hosting;
 using AblyAuthServer.Hosting.Logging;
@@ -40,6 +41,7 @@ return await StartupGuard.RunGuardedAsync(async () =>
     builder.Services.AddCallerAuthentication();
     builder.Services.AddTokens();
     builder.Services.AddRevocation();
+    builder.Services.AddEmbeddedTokens();
     builder.Services.AddHealth();
     builder.Services.AddOpenApiDocument();
     builder.Services.AddDemo();
@@ -68,6 +70,7 @@ return await StartupGuard.RunGuardedAsync(async () =>
     app.MapHealth();
     app.MapSessions();
     app.MapTokens();
+    app.MapEmbeddedTokens();
     app.MapDemo();
 
     await app.RunAsync();

@@ -16,6 +16,7 @@ public abstract class AccountsDbContext(DbContextOptions options)
     public DbSet<EndedSession> EndedSessions => Set<EndedSession>();
 
     public DbSet<RevocationEntry> RevocationOutbox => Set<RevocationEntry>();
+    public DbSet<EmbeddedSigningKey> EmbeddedSigningKeys => Set<EmbeddedSigningKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -52,6 +53,15 @@ public abstract class AccountsDbContext(DbContextOptions options)
             entry.Property(e => e.LastError).HasMaxLength(RevocationEntry.MaxErrorLength);
             // The worker's poll: pending rows that are due, every second on every replica.
             entry.HasIndex(e => new { e.State, e.NextAttemptAt });
+        });
+        builder.Entity<EmbeddedSigningKey>(key =>
+        {
+            key.ToTable("EmbeddedSigningKeys");
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Id).HasMaxLength(EmbeddedSigningKey.MaxIdLength);
+            key.HasIndex(k => k.Generation).IsUnique();
+            key.Property(k => k.X).HasMaxLength(64);
+            key.Property(k => k.Y).HasMaxLength(64);
         });
     }
 }

@@ -8,6 +8,11 @@ public static class EndpointConventionBuilderExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(NoStoreMetadata.Instance);
 
+    /// <summary>Successful responses carry <c>Cache-Control: public, max-age=…</c>; problems stay <c>no-store</c>.</summary>
+    public static TBuilder CachePublicly<TBuilder>(this TBuilder builder, TimeSpan maxAge)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new PublicCacheMetadata(maxAge));
+
     /// <summary>Responses carry <paramref name="policy"/> (null: no policy) instead of the API's deny-all policy.</summary>
     public static TBuilder WithContentSecurityPolicy<TBuilder>(this TBuilder builder, string? policy)
         where TBuilder : IEndpointConventionBuilder =>

@@ -12,7 +12,8 @@ public static class SecurityHeadersSetup
     /// <summary>
     /// <c>nosniff</c>, <c>no-referrer</c>, <c>DENY</c> framing and a content security policy on every response (errors
     /// included: they are added as the response starts), plus what the endpoint declares: its own policy
-    /// (<see cref="ContentSecurityPolicyMetadata"/>) and <c>Cache-Control: no-store</c> (<see cref="NoStoreMetadata"/>).
+    /// (<see cref="ContentSecurityPolicyMetadata"/>), <c>Cache-Control: no-store</c> (<see cref="NoStoreMetadata"/>) or, for
+    /// successful responses, public caching (<see cref="PublicCacheMetadata"/>).
     /// HSTS outside Development.
     /// </summary>
     public static WebApplication UseSecurityHeaders(this WebApplication app)
@@ -41,6 +42,10 @@ public static class SecurityHeadersSetup
                 if (metadata?.GetMetadata<NoStoreMetadata>() is not null)
                 {
                     headers.CacheControl = "no-store";
+                }
+                else if (metadata?.GetMetadata<PublicCacheMetadata>() is { } cache && context.Response.StatusCode < StatusCodes.Status400BadRequest)
+                {
+                    headers.CacheControl = cache.HeaderValue;
                 }
 
                 return Task.CompletedTask;

@@ -11,7 +11,7 @@ namespace AblyAuthServer.OpenApi;
 /// <summary>
 /// Completes each operation from what its endpoint declared where it was mapped, and from nothing else (no path or
 /// operation id is recognised here): security from <see cref="CallerSecurityMetadata"/>, query parameters, response
-/// descriptions, headers and examples, error-contract headers, and <c>Cache-Control</c> from <see cref="NoStoreMetadata"/>.
+/// descriptions, headers and examples, error-contract headers, and <c>Cache-Control</c> from <see cref="NoStoreMetadata"/> or <see cref="PublicCacheMetadata"/>.
 /// </summary>
 internal sealed class EndpointMetadataOperationFilter : IOperationFilter
 {
@@ -36,6 +36,7 @@ internal sealed class EndpointMetadataOperationFilter : IOperationFilter
         var descriptions = metadata.OfType<OpenApiResponseMetadata>().ToList();
         var errorHeaders = metadata.OfType<IOpenApiErrorHeadersMetadata>().SelectMany(m => m.ErrorHeaders).ToList();
         var noStore = metadata.OfType<NoStoreMetadata>().Any();
+        var publicCache = metadata.OfType<PublicCacheMetadata>().LastOrDefault();
         foreach (var (statusText, response) in operation.Responses ?? [])
         {
             if (response is not OpenApiResponse concrete || !int.TryParse(statusText, CultureInfo.InvariantCulture, out var status))
@@ -58,6 +59,10 @@ internal sealed class EndpointMetadataOperationFilter : IOperationFilter
                 if (noStore && status != StatusCodes.Status204NoContent)
                 {
                     AddHeader(concrete, new OpenApiHeaderMetadata("Cache-Control", "Always 'no-store'."));
+                }
+                else if (publicCache is not null)
+                {
+                    AddHeader(concrete, new OpenApiHeaderMetadata("Cache-Control", $"'{publicCache.HeaderValue}': any cache may keep it that long."));
                 }
 
                 continue;
@@ -113,6 +118,8 @@ internal sealed class EndpointMetadataOperationFilter : IOperationFilter
         ["type"] = status switch
         {
             StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+            // RFC 9110 numbers client errors 15.5.x from 400 and server errors 15.6.x from 500, as the problems themselves do.
+            >= 500 => "https://tools.ietf.org/html/rfc9110#section-15.6." + (status - 499).ToString(CultureInfo.InvariantCulture),
             _ => "https://tools.ietf.org/html/rfc9110#section-15.5." + (status - 399).ToString(CultureInfo.InvariantCulture),
         },
         ["title"] = ReasonPhrases.GetReasonPhrase(status),

@@ -10,5 +10,6 @@ internal sealed class TagDescriptionsFilter : Swashbuckle.AspNetCore.SwaggerGen.
         {
             new() { Name = "Ably tokens", Description = "Ably JWTs and TokenRequests for the authenticated caller: the authUrl targets." },
             new() { Name = "Sessions", Description = "Log in and out; a session authenticates the token endpoints." },
+            new() { Name = "Token verification", Description = "Discovery and public keys with which an app's own APIs verify embedded tokens (/ably/embedded-token)." },
         };
 }

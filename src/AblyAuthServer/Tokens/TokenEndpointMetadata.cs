@@ -7,13 +7,13 @@ namespace AblyAuthServer.Tokens;
 /// <summary>How the token endpoints describe themselves in the OpenAPI document, declared where they are mapped.</summary>
 internal static class TokenEndpointMetadata
 {
-    private const string CallerDescription =
+    internal const string CallerDescription =
         " The caller is authenticated by the session cookie, 'Authorization: Bearer <sessionToken>', 'Authorization: Basic', or" +
         " 'Authorization: Bearer <JWT>' from an identity provider configured in Auth:Issuers (its token's exp caps the Ably token's)." +
         " 'clientId', 'capability' (a JSON string) and 'ttl' (milliseconds) may narrow the token, never widen it beyond the caller's policy;" +
         " other parameters are ignored. 401 means log in again (SDKs retry); 403 means refused (SDKs stop).";
 
-    private const string ExampleJwt =
+    internal const string ExampleJwt =
         "eyJhbGciOiJIUzI1NiIsImtpZCI6ImFwcElkLmtleUlkIiwidHlwIjoiSldUIn0.eyJpYXQiOjE3OTU0MzI3NzAsImV4cCI6MTc5NTQzNjM3MCwieC1hYmx5LWNhcGFiaWxpdHkiOiJ7XCJjaGF0OipcIjpbXCJwdWJsaXNoXCIsXCJzdWJzY3JpYmVcIl19IiwieC1hYmx5LWNsaWVudElkIjoiYWxpY2UifQ.3uN3wUzS0H1xvn8JxKk2h1JtW0m4Q4oGz0n3HkQpD5E";
 
     /// <summary>What every refusal of the token endpoints means, for readers and client generators.</summary>

@@ -35,20 +35,10 @@ public static class TokenEndpoints
         return services;
     }
 
-    /// <summary>
-    /// The authUrl targets. Declared once for the group: any caller source, CORS for the configured origins, the per-user
-    /// token limit, never cached, and Ably's error contract on every problem.
-    /// </summary>
+    /// <summary>The authUrl targets for Ably JWTs and TokenRequests, on an <see cref="MapAblyTokenGroup"/> group.</summary>
     public static IEndpointRouteBuilder MapTokens(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/ably")
-            .WithTags("Ably tokens")
-            .RequireCaller()
-            .RequireCors(CorsSetup.PolicyName)
-            .RequireRateLimiting(RateLimitPartitions.TokensPerUser)
-            .NoStore()
-            .WithMetadata(AblyErrorContract.Instance)
-            .WithTokenProblemDescriptions();
+        var group = app.MapAblyTokenGroup();
 
         group.MapGet("/token", IssueJwt).WithName("GetAblyJwt").WithJwtMetadata();
         group.MapPost("/token", IssueJwt).WithName("PostAblyJwt").WithJwtMetadata().WithBodyErrors();
@@ -56,6 +46,20 @@ public static class TokenEndpoints
         group.MapPost("/token-request", IssueTokenRequest).WithName("PostAblyTokenRequest").WithTokenRequestMetadata().WithBodyErrors();
         return app;
     }
+
+    /// <summary>
+    /// A group under <c>/ably</c> with what every authUrl target declares once: any caller source, CORS for the configured
+    /// origins, the per-user token limit, never cached, and Ably's error contract on every problem. A feature that adds a
+    /// token form maps it on its own such group.
+    /// </summary>
+    public static RouteGroupBuilder MapAblyTokenGroup(this IEndpointRouteBuilder app) => app.MapGroup("/ably")
+        .WithTags("Ably tokens")
+        .RequireCaller()
+        .RequireCors(CorsSetup.PolicyName)
+        .RequireRateLimiting(RateLimitPartitions.TokensPerUser)
+        .NoStore()
+        .WithMetadata(AblyErrorContract.Instance)
+        .WithTokenProblemDescriptions();
 
     private static Results<ContentHttpResult, ProblemHttpResult> IssueJwt(
         AuthenticatedCaller caller, TokenParams parameters, GrantResolver grants, AblyKeySource keys, AblyJwtIssuer issuer, TokenAudit audit,
@@ -116,7 +120,8 @@ public static class TokenEndpoints
         statusCode: StatusCodes.Status422UnprocessableEntity,
         detail: "Policy gives this caller's tokens channel claims, publish rate limits or the server client type, which only JWTs carry. Use /ably/token instead.");
 
-    private static ProblemHttpResult Refusal(GrantResult result) => TypedResults.Problem(
+    /// <summary>A refused grant as a problem: 400 malformed, 401 log in again (SDKs retry), 403 refused (SDKs stop).</summary>
+    internal static ProblemHttpResult Refusal(GrantResult result) => TypedResults.Problem(
         statusCode: result.Failure switch
         {
             GrantFailure.Forbidden => StatusCodes.Status403Forbidden,

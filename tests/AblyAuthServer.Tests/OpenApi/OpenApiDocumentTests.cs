@@ -51,7 +51,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server server) : I
         Assert.NotNull(result.Document);
         Assert.Empty(result.Diagnostic!.Errors);
         Assert.Empty(result.Diagnostic.Warnings);
-        Assert.Equal(6, result.Document.Paths.Sum(p => p.Value.Operations!.Count));
+        Assert.Equal(10, result.Document.Paths.Sum(p => p.Value.Operations!.Count));
     }
 
     [Fact]
@@ -77,7 +77,8 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server server) : I
         }
 
         Assert.Equal(
-            ["GetAblyJwt", "GetAblyTokenRequest", "Login", "Logout", "PostAblyJwt", "PostAblyTokenRequest"],
+            ["GetAblyEmbeddedToken", "GetAblyJwt", "GetAblyTokenRequest", "GetJsonWebKeySet", "GetOpenIdConfiguration", "Login", "Logout",
+                "PostAblyEmbeddedToken", "PostAblyJwt", "PostAblyTokenRequest"],
             operationIds.Order(StringComparer.Ordinal));
     }
 
@@ -101,6 +102,42 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server server) : I
         var issuerBearer = document.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("issuerBearer");
         Assert.Equal("bearer", issuerBearer.GetProperty("scheme").GetString());
         Assert.Equal("JWT", issuerBearer.GetProperty("bearerFormat").GetString());
+    }
+
+    [Fact]
+    public void Embedded_Token_Endpoints_Are_Described_Though_The_Feature_Is_Off_By_Default()
+    {
+        using var document = JsonDocument.Parse(server.Document);
+        var paths = document.RootElement.GetProperty("paths");
+        var embedded = paths.GetProperty("/ably/embedded-token").GetProperty("get");
+        var keySet = paths.GetProperty("/.well-known/jwks.json").GetProperty("get");
+        var discovery = paths.GetProperty("/.well-known/openid-configuration").GetProperty("get");
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+
+        Assert.Equal("string", embedded.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/jwt").GetProperty("schema").GetProperty("type").GetString());
+        Assert.Equal(["clientId", "capability", "ttl"], embedded.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(["sessionBearer", "sessionCookie", "basic", "issuerBearer"], embedded.GetProperty("security").EnumerateArray().Select(r => r.EnumerateObject().Single().Name));
+        Assert.Equal(["200", "400", "401", "403", "404", "422", "429", "503"], embedded.GetProperty("responses").EnumerateObject().Select(r => r.Name));
+        Assert.True(embedded.GetProperty("responses").GetProperty("404").GetProperty("headers").TryGetProperty("X-Ably-ErrorCode", out _));
+        Assert.Equal(["application/x-www-form-urlencoded", "application/json"],
+            paths.GetProperty("/ably/embedded-token").GetProperty("post").GetProperty("requestBody").GetProperty("content").EnumerateObject().Select(c => c.Name));
+        foreach (var (operation, schema) in new[] { (keySet, "PublicJsonWebKeySet"), (discovery, "OpenIdConfiguration") })
+        {
+            var ok = operation.GetProperty("responses").GetProperty("200");
+            Assert.Equal("#/components/schemas/" + schema, ok.GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+            Assert.True(ok.GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _));
+            Assert.StartsWith("'public, max-age=300'", ok.GetProperty("headers").GetProperty("Cache-Control").GetProperty("description").GetString(), StringComparison.Ordinal);
+            Assert.Equal([], operation.GetProperty("security").EnumerateArray());
+            Assert.Equal(["Token verification"], operation.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        }
+
+        Assert.Equal(["alg", "crv", "kid", "kty", "use", "x", "y"], schemas.GetProperty("PublicJsonWebKey").GetProperty("required").EnumerateArray().Select(e => e.GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["authorization_endpoint", "id_token_signing_alg_values_supported", "issuer", "jwks_uri", "response_types_supported", "subject_types_supported"],
+            schemas.GetProperty("OpenIdConfiguration").GetProperty("required").EnumerateArray().Select(e => e.GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            "https://tools.ietf.org/html/rfc9110#section-15.6.4",
+            keySet.GetProperty("responses").GetProperty("503").GetProperty("content").GetProperty("application/problem+json").GetProperty("example").GetProperty("type").GetString());
     }
 
     private static string Normalize(string json) => json.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd();

@@ -11,7 +11,7 @@ public sealed class PostgresMigrationTests
     private static readonly string[] Tables =
     [
         "AspNetRoleClaims", "AspNetRoles", "AspNetUserClaims", "AspNetUserLogins", "AspNetUserRoles", "AspNetUserTokens",
-        "AspNetUsers", "DataProtectionKeys", "EndedSessions", "LoginFailures", "RevocationOutbox", "__EFMigrationsHistory",
+        "AspNetUsers", "DataProtectionKeys", "EmbeddedSigningKeys", "EndedSessions", "LoginFailures", "RevocationOutbox", "__EFMigrationsHistory",
     ];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

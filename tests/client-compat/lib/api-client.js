@@ -111,6 +111,42 @@ export async function fetchTokenRequest(client, sessionToken, params) {
 }
 
 /**
+ * An embedded token for the session: GET /ably/embedded-token (the feature must be on).
+ * @param {AblyAuthClient} client
+ * @param {string} sessionToken
+ * @param {TokenParams} [params]
+ * @returns {Promise<string>}
+ */
+export async function fetchEmbeddedToken(client, sessionToken, params) {
+  const result = await client.GET('/ably/embedded-token', {
+    params: { query: queryOf(tokenParameters(params)) },
+    headers: bearer(sessionToken),
+    parseAs: 'text',
+  });
+  if (result.data === undefined) {
+    throw failure(result, '/ably/embedded-token');
+  }
+  return result.data;
+}
+
+/**
+ * The discovery document and the key set it names, as typed by the document (anonymous, no credentials).
+ * @param {AblyAuthClient} client
+ * @returns {Promise<{ discovery: Schemas['OpenIdConfiguration'], keySet: Schemas['PublicJsonWebKeySet'] }>}
+ */
+export async function fetchVerificationKeys(client) {
+  const discovery = await client.GET('/.well-known/openid-configuration');
+  if (!discovery.data) {
+    throw failure(discovery, '/.well-known/openid-configuration');
+  }
+  const keySet = await client.GET('/.well-known/jwks.json');
+  if (!keySet.data) {
+    throw failure(keySet, '/.well-known/jwks.json');
+  }
+  return { discovery: discovery.data, keySet: keySet.data };
+}
+
+/**
  * POST /auth/logout; true when the session was ended (204).
  * @param {AblyAuthClient} client
  * @param {string} sessionToken

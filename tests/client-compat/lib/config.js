@@ -79,6 +79,9 @@ export const EXPECTED_CAPABILITY = Object.freeze({
   service: JSON.stringify({ '*': ['*'] }),
 });
 
+/** The audience the suite's server puts in embedded tokens (EmbeddedTokens:Audience); its issuer is its own base URL. */
+export const EMBEDDED_AUDIENCE = 'https://api.client-compat.test';
+
 /** The server's default token lifetime (Ably:DefaultTtl) and ceiling (Ably:MaxTtl), in seconds. */
 export const DEFAULT_TTL_SECONDS = 60 * 60;
 export const MAX_TTL_SECONDS = 60 * 60;

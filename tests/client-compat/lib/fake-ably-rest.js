@@ -16,7 +16,11 @@
 //   GET  /time                          [ms] on the stand-in's clock (real clock + offset), which every check uses.
 //   POST /channels/{name}/messages      checks the Bearer token (a JWT verified with its key's secret via jose, or a token
 //                                       this stand-in issued) is current, not revoked (401/40141) and allows publish there
-//                                       (403/40160); records the messages.
+//                                       (403/40160); records the messages. The embedded form is accepted as Ably does:
+//                                       a JWT carrying an Ably JWT or Ably Token as `x-ably-token` in its JOSE header (or,
+//                                       failing that, its payload), whose own signature is NOT checked; the embedded token
+//                                       is verified as above and must not expire before the outer `exp` (else 401/40144,
+//                                       an assumed code). Its record's auth has kind 'embedded', `embedded.kind`, `outer`.
 // Every error is Ably's wire shape: exactly `application/json`, {error: {message, code, statusCode, href}}, and the
 // X-Ably-ErrorCode / X-Ably-ErrorMessage headers. No key secret is ever logged, recorded or echoed.
 //
@@ -41,7 +45,7 @@
 import { EventEmitter } from 'node:events';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
-import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { TEST_KEY } from './config.js';
 import { capabilityAllows } from './jwt.js';
 
@@ -418,7 +422,68 @@ export async function startFakeAblyRest({ keys = [TEST_KEY.full], revocableToken
       throw new AblyError(401, 40101, 'Expected "Authorization: Bearer <base64 token>"');
     }
     const token = Buffer.from(match[1], 'base64').toString('utf8');
-    let auth;
+    const embedded = token.split('.').length === 3 ? embeddedAblyToken(token) : null;
+    const auth = embedded ? await verifyEmbedded(token, embedded) : await verifyAblyToken(token);
+    if (auth.key?.revocableTokens && auth.expires - auth.issued > LIMITS.maxRevocableTokenTtlMs) {
+      throw invalidParameter('A token of a key with revocable tokens may live at most 1 hour (ttl)');
+    }
+    if (isRevoked(auth)) {
+      throw new AblyError(401, 40141, 'Token revoked');
+    }
+    const { key, ...withoutKey } = auth;
+    return { ...withoutKey, keyName: key?.name };
+  }
+
+  /**
+   * The Ably token an embedded-token JWT carries: `x-ably-token` in its JOSE header, else (a plain JWS) in its payload;
+   * null when it carries none (an Ably JWT itself). Read without verifying anything: Ably does not check the outer token.
+   */
+  function embeddedAblyToken(token) {
+    let header;
+    let claims;
+    try {
+      header = decodeProtectedHeader(token);
+      claims = decodeJwt(token);
+    } catch (error) {
+      throw new AblyError(401, 40144, `JWT rejected: ${error.message}`);
+    }
+    const carried = header['x-ably-token'] ?? claims['x-ably-token'];
+    if (carried === undefined) {
+      return null;
+    }
+    if (typeof carried !== 'string' || carried.length === 0) {
+      throw new AblyError(401, 40144, 'JWT rejected: x-ably-token must be a non-empty string');
+    }
+    return { header, claims, carried, from: header['x-ably-token'] !== undefined ? 'header' : 'payload' };
+  }
+
+  /**
+   * The embedded form: the outer signature is not checked (Ably has no key for it); the embedded token is verified as
+   * if presented alone, and must not expire before the outer `exp`. The error codes for the embedded-form refusals are
+   * not documented by Ably; 40144 (invalid JWT) is an assumption.
+   */
+  async function verifyEmbedded(token, { header, claims, carried, from }) {
+    if (carried.split('.').length === 3 && embeddedAblyToken(carried)) {
+      throw new AblyError(401, 40144, 'JWT rejected: an embedded token cannot itself carry x-ably-token');
+    }
+    const inner = await verifyAblyToken(carried);
+    if (claims.exp !== undefined) {
+      if (!Number.isFinite(claims.exp)) {
+        throw new AblyError(401, 40144, 'JWT rejected: exp must be a number');
+      }
+      if (inner.expires < claims.exp * 1000) {
+        throw new AblyError(
+          401,
+          40144,
+          `JWT rejected: the embedded token expires at ${inner.expires}, before the outer token's exp ${claims.exp * 1000}`,
+        );
+      }
+    }
+    return { ...inner, kind: 'embedded', token, embeddedIn: from, embedded: { kind: inner.kind, token: carried }, outer: { header, claims } };
+  }
+
+  /** An Ably JWT (HS256 with a known key's secret) or an Ably Token this stand-in issued, checked for expiry. */
+  async function verifyAblyToken(token) {
     if (token.split('.').length === 3) {
       let key;
       try {
@@ -430,7 +495,7 @@ export async function startFakeAblyRest({ keys = [TEST_KEY.full], revocableToken
           algorithms: ['HS256'],
           currentDate: new Date(now()),
         });
-        auth = {
+        return {
           kind: 'jwt',
           token,
           key,
@@ -445,21 +510,12 @@ export async function startFakeAblyRest({ keys = [TEST_KEY.full], revocableToken
       } catch (error) {
         throw new AblyError(401, 40144, `JWT rejected: ${error.message}`);
       }
-    } else {
-      const issued = issuedTokens.get(token);
-      if (!issued || issued.expires < now()) {
-        throw new AblyError(401, 40140, 'Unknown or expired token');
-      }
-      auth = { kind: 'ably-token', token, key: knownKeys.get(issued.keyName), ...issued };
     }
-    if (auth.key?.revocableTokens && auth.expires - auth.issued > LIMITS.maxRevocableTokenTtlMs) {
-      throw invalidParameter('A token of a key with revocable tokens may live at most 1 hour (ttl)');
+    const issued = issuedTokens.get(token);
+    if (!issued || issued.expires < now()) {
+      throw new AblyError(401, 40140, 'Unknown or expired token');
     }
-    if (isRevoked(auth)) {
-      throw new AblyError(401, 40141, 'Token revoked');
-    }
-    const { key, ...withoutKey } = auth;
-    return { ...withoutKey, keyName: key?.name };
+    return { kind: 'ably-token', token, key: knownKeys.get(issued.keyName), ...issued };
   }
 
   function isRevoked(auth) {

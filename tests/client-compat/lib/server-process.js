@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { TEST_KEY, USERS, rolesEnvironment } from './config.js';
+import { EMBEDDED_AUDIENCE, TEST_KEY, USERS, rolesEnvironment } from './config.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -99,6 +99,9 @@ function serverEnvironment({ databasePath, port, extra }) {
     RateLimiting__Login__PerIp__PermitLimit: '100000',
     RateLimiting__Login__PerUsername__PermitLimit: '100000',
     RateLimiting__Tokens__PerUser__PermitLimit: '100000',
+    // The embedded-token form, issued under the server's own origin (loopback, so plain http is accepted).
+    EmbeddedTokens__Issuer: `http://127.0.0.1:${port}`,
+    EmbeddedTokens__Audience: EMBEDDED_AUDIENCE,
     ...rolesEnvironment(),
     ...extra,
   };

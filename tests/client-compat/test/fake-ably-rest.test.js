@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { SignJWT, generateKeyPair } from 'jose';
 import { Ably, ablyError } from '../lib/ably-clients.js';
 import { TEST_KEY } from '../lib/config.js';
 import { startFakeAblyRest } from '../lib/fake-ably-rest.js';
@@ -484,6 +485,103 @@ describe('POST /channels/{name}/messages with stand-in tokens', () => {
     assert.equal((await publishWith(details.token)).status, 201, 'the reauth margin has not passed yet');
     assert.equal((await revoke({ targets: ['clientId:alice'] })).status, 201);
     assertAblyError(await publishWith(details.token), 401, 40141, 'Token revoked');
+  });
+});
+
+// ---- the embedded form: the app's own JWT carrying an Ably token
+
+describe('POST /channels/{name}/messages with the embedded form', () => {
+  const publishWith = (token, channel = 'chat:lobby') =>
+    send(`/channels/${encodeURIComponent(channel)}/messages`, {
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${Buffer.from(token).toString('base64')}` },
+      body: { name: 'greeting', data: 'hi' },
+    });
+  const seconds = () => Math.floor(host.now() / 1000);
+
+  let appKey;
+  before(async () => {
+    // The app's own signing key: the stand-in never sees its public half, as Ably never does.
+    appKey = (await generateKeyPair('ES256')).privateKey;
+  });
+
+  /** An Ably JWT signed here with jose, independently of the server. */
+  const ablyJwt = ({ clientId = 'alice', capability = '{"chat:*":["publish"]}', lifetime = 600, secret = TEST_KEY.secret } = {}) =>
+    new SignJWT({ 'x-ably-capability': capability, 'x-ably-clientId': clientId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: TEST_KEY.name })
+      .setIssuedAt(seconds())
+      .setExpirationTime(seconds() + lifetime)
+      .sign(new TextEncoder().encode(secret));
+
+  /** The app's ES256 JWT carrying `inner` in its JOSE header (or its payload), expiring after `lifetime` seconds. */
+  const embedding = (inner, { lifetime = 600, where = 'header' } = {}) =>
+    new SignJWT({ sub: 'alice', ...(where === 'payload' ? { 'x-ably-token': inner } : {}) })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: 'app-key-1', ...(where === 'header' ? { 'x-ably-token': inner } : {}) })
+      .setIssuedAt(seconds())
+      .setExpirationTime(seconds() + lifetime)
+      .sign(appKey);
+
+  test('an Ably JWT in the JOSE header publishes within its capability; outside it 403/40160', async () => {
+    const token = await embedding(await ablyJwt());
+
+    const allowed = await publishWith(token);
+    const denied = await publishWith(token, 'private:bob');
+
+    assert.equal(allowed.status, 201, allowed.text);
+    const { auth } = host.publishes.at(-1);
+    assert.equal(auth.kind, 'embedded');
+    assert.equal(auth.embeddedIn, 'header');
+    assert.equal(auth.embedded.kind, 'jwt');
+    assert.equal(auth.clientId, 'alice');
+    assert.equal(auth.outer.header.kid, 'app-key-1');
+    assertAblyError(denied, 403, 40160);
+  });
+
+  test('a plain JWS carrying x-ably-token as a payload claim is accepted too', async () => {
+    const response = await publishWith(await embedding(await ablyJwt(), { where: 'payload' }));
+
+    assert.equal(response.status, 201, response.text);
+    assert.equal(host.publishes.at(-1).auth.embeddedIn, 'payload');
+  });
+
+  test('the outer signature is not checked: a broken one still publishes, as Ably has no key to check it with', async () => {
+    const token = await embedding(await ablyJwt());
+    const broken = `${token.slice(0, token.lastIndexOf('.'))}.${Buffer.from('not a signature').toString('base64url')}`;
+
+    const response = await publishWith(broken);
+
+    assert.equal(response.status, 201, response.text);
+  });
+
+  test('an Ably Token the stand-in issued can be embedded as well', async () => {
+    const { json: details } = await requestToken(signedTokenRequest({ clientId: 'carol', capability: '{"chat:*":["publish"]}' }));
+
+    const response = await publishWith(await embedding(details.token, { lifetime: 60 }));
+
+    assert.equal(response.status, 201, response.text);
+    assert.equal(host.publishes.at(-1).auth.embedded.kind, 'ably-token');
+    assert.equal(host.publishes.at(-1).auth.clientId, 'carol');
+  });
+
+  test('the embedded token is verified: a wrong secret is refused with 401/40144', async () => {
+    const response = await publishWith(await embedding(await ablyJwt({ secret: OTHER_KEY.secret })));
+
+    assertAblyError(response, 401, 40144, 'signature verification failed');
+  });
+
+  test('an embedded token that expires before the outer exp is refused with 401/40144', async () => {
+    const response = await publishWith(await embedding(await ablyJwt({ lifetime: 600 }), { lifetime: 601 }));
+
+    assertAblyError(response, 401, 40144, "before the outer token's exp");
+    assert.equal(host.publishes.length, 0);
+  });
+
+  test('x-ably-token that is not a string is refused with 401/40144', async () => {
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', 'x-ably-token': { token: 'x' } })
+      .setExpirationTime(seconds() + 60)
+      .sign(appKey);
+
+    assertAblyError(await publishWith(token), 401, 40144, 'x-ably-token must be a non-empty string');
   });
 });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { createAblyAuthClient, fetchAblyJwt, fetchTokenRequest, login, logout } from '../lib/api-client.js';
+import { createAblyAuthClient, fetchAblyJwt, fetchEmbeddedToken, fetchTokenRequest, fetchVerificationKeys, login, logout } from '../lib/api-client.js';
 import { EXPECTED_CAPABILITY, TEST_KEY, USERS } from '../lib/config.js';
 import { tokenRequestMac } from '../lib/fake-ably-rest.js';
 import { verifyAblyJwt } from '../lib/jwt.js';
@@ -36,7 +36,18 @@ describe('OpenAPI document and a client generated from it', () => {
     assert.match(served.openapi, /^3\./);
     assert.deepEqual(
       Object.entries(served.paths).flatMap(([route, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${route}`)).sort(),
-      ['GET /ably/token', 'GET /ably/token-request', 'POST /ably/token', 'POST /ably/token-request', 'POST /auth/login', 'POST /auth/logout'],
+      [
+        'GET /.well-known/jwks.json',
+        'GET /.well-known/openid-configuration',
+        'GET /ably/embedded-token',
+        'GET /ably/token',
+        'GET /ably/token-request',
+        'POST /ably/embedded-token',
+        'POST /ably/token',
+        'POST /ably/token-request',
+        'POST /auth/login',
+        'POST /auth/logout',
+      ],
     );
     assert.deepEqual(Object.keys(served.paths['/ably/token'].get.responses['200'].content), ['application/jwt']);
     if (document.source === 'served') {
@@ -49,7 +60,7 @@ describe('OpenAPI document and a client generated from it', () => {
 
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     const types = await readFile(GENERATED_TYPES, 'utf8');
-    for (const route of ['/auth/login', '/auth/logout', '/ably/token', '/ably/token-request']) {
+    for (const route of ['/auth/login', '/auth/logout', '/ably/token', '/ably/token-request', '/ably/embedded-token', '/.well-known/jwks.json']) {
       assert.ok(types.includes(`"${route}": {`), `generated types declare ${route}`);
     }
   });
@@ -77,6 +88,19 @@ describe('OpenAPI document and a client generated from it', () => {
 
     assert.equal(await logout(client, session.sessionToken), true);
     await assert.rejects(fetchAblyJwt(client, session.sessionToken), /answered 401/);
+  });
+
+  test('the typed client fetches an embedded token and the discovery document and key set that verify it', async () => {
+    const client = createAblyAuthClient(baseUrl);
+    const session = await login(client, USERS.member);
+
+    const token = await fetchEmbeddedToken(client, session.sessionToken, { ttl: 60_000 });
+    const { discovery, keySet } = await fetchVerificationKeys(client);
+
+    assert.equal(discovery.issuer, baseUrl);
+    assert.equal(discovery.jwks_uri, `${baseUrl}/.well-known/jwks.json`);
+    const { kid } = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
+    assert.ok(keySet.keys.some((key) => key.kid === kid && key.kty === 'EC' && key.crv === 'P-256'));
   });
 
   test('tsc --noEmit accepts the client module against the generated types', async () => {
