@@ -8,6 +8,9 @@ public sealed class TokenRequestSigner(AblyKey key, TimeProvider timeProvider)
 {
     private const int NonceBytes = 16;
 
+    /// <summary>The key this signer signs with: the one Ably must be asked about the TokenRequests it signs.</summary>
+    public AblyKey Key => key;
+
     /// <summary>A TokenRequest for <paramref name="grant"/>, timestamped now, with a fresh CSPRNG nonce.</summary>
     public TokenRequest Sign(TokenGrant grant) =>
         Sign(grant, timeProvider.GetUtcNow().ToUnixTimeMilliseconds(), NewNonce());
