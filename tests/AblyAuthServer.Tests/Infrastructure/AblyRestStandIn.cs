@@ -35,7 +35,8 @@ namespace AblyAuthServer.Tests.Infrastructure;
 /// Tests can make endpoints fail, answer late or hang, skew the clock, and change keys at runtime; failures and delays
 /// either come before any check (<see cref="FailNext"/>, <see cref="Delay"/>, <see cref="Hang"/>: Ably never saw the
 /// request) or after the call was checked and recorded (<see cref="FailNextAfterChecks"/>, <see cref="AnswerLateNext"/>:
-/// Ably acted on it, and a TokenRequest's nonce is spent, but its answer is an error or comes too late).
+/// Ably acted on it, and a TokenRequest's nonce is spent, but its answer is an error, comes too late or is rewritten by
+/// <see cref="RewriteNextAnswer"/>).
 /// No key secret is ever logged, recorded or echoed.
 /// </summary>
 public sealed class AblyRestStandIn : IAsyncDisposable
@@ -83,6 +84,7 @@ public sealed class AblyRestStandIn : IAsyncDisposable
     private readonly Dictionary<AblyRestEndpoint, (AblyRestError Error, int? Remaining)> _failures = [];
     private readonly Dictionary<AblyRestEndpoint, (AblyRestError Error, int Remaining)> _failuresAfterChecks = [];
     private readonly Dictionary<AblyRestEndpoint, (TimeSpan Delay, int Remaining)> _lateAnswers = [];
+    private readonly Dictionary<AblyRestEndpoint, Func<string, string>> _rewrites = [];
     private readonly Dictionary<AblyRestEndpoint, TimeSpan> _delays = [];
     private readonly HashSet<AblyRestEndpoint> _hanging = [];
     private readonly Dictionary<string, AblyRestError> _failingTargets = new(StringComparer.Ordinal);
@@ -227,6 +229,19 @@ public sealed class AblyRestStandIn : IAsyncDisposable
     }
 
     /// <summary>
+    /// Checks and records the next call of <paramref name="endpoint"/> as usual, then answers with
+    /// <paramref name="rewrite"/> applied to its success body: an answer that is not what Ably sends, for callers that
+    /// must not pass it on unchecked.
+    /// </summary>
+    public void RewriteNextAnswer(AblyRestEndpoint endpoint, Func<string, string> rewrite)
+    {
+        lock (_gate)
+        {
+            _rewrites[endpoint] = rewrite;
+        }
+    }
+
+    /// <summary>
     /// In the next accepted <c>revokeTokens</c> calls, reports <paramref name="target"/> as failed with
     /// <paramref name="error"/> while the other targets succeed: Ably's partial batch failure.
     /// </summary>
@@ -274,6 +289,7 @@ public sealed class AblyRestStandIn : IAsyncDisposable
             _failures.Clear();
             _failuresAfterChecks.Clear();
             _lateAnswers.Clear();
+            _rewrites.Clear();
             _failingTargets.Clear();
             _delays.Clear();
             _hanging.Clear();
@@ -484,6 +500,11 @@ public sealed class AblyRestStandIn : IAsyncDisposable
                 {
                     _failuresAfterChecks[endpoint] = (failure.Error, failure.Remaining - 1);
                 }
+            }
+
+            if (_rewrites.Remove(endpoint, out var rewrite))
+            {
+                controls.Rewrite = rewrite;
             }
 
             if (_lateAnswers.TryGetValue(endpoint, out var late))
@@ -972,6 +993,11 @@ public sealed class AblyRestStandIn : IAsyncDisposable
                 await WriteErrorAsync(response, failure);
                 return;
             }
+
+            if (controls.Rewrite is { } rewrite && (int)status < 300)
+            {
+                json = rewrite(json);
+            }
         }
 
         response.StatusCode = (int)status;
@@ -1002,6 +1028,9 @@ public sealed class AblyRestStandIn : IAsyncDisposable
 
         /// <summary>The answer is held this long.</summary>
         public TimeSpan? Late { get; set; }
+
+        /// <summary>The success body is replaced by what this makes of it.</summary>
+        public Func<string, string>? Rewrite { get; set; }
     }
 
     /// <summary>Unwinds a handler to the one place that writes Ably's error shape.</summary>

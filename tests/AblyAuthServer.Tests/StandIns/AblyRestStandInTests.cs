@@ -858,6 +858,25 @@ public sealed class AblyRestStandInTests
     }
 
     [Fact]
+    public async Task RewriteNextAnswer_Changes_Only_The_Next_Success_Body_After_The_Call_Was_Recorded()
+    {
+        // Arrange
+        await using var standIn = await AblyRestStandIn.StartAsync();
+        using var client = Client(standIn);
+        standIn.RewriteNextAnswer(AblyRestEndpoint.RequestToken, body => body.Replace("\"alice\"", "\"mallory\"", StringComparison.Ordinal));
+
+        // Act
+        var rewritten = await client.PostAsync(TokenPath(), JsonBody(SignedTokenRequest(Secret, standIn.Now.ToUnixTimeMilliseconds(), "alice")), Cancel);
+        var plain = await client.PostAsync(TokenPath(), JsonBody(SignedTokenRequest(Secret, standIn.Now.ToUnixTimeMilliseconds(), "alice")), Cancel);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, rewritten.StatusCode);
+        Assert.Equal("mallory", JsonNode.Parse(await rewritten.Content.ReadAsStringAsync(Cancel))!["clientId"]!.GetValue<string>());
+        Assert.Equal("alice", JsonNode.Parse(await plain.Content.ReadAsStringAsync(Cancel))!["clientId"]!.GetValue<string>());
+        Assert.Equal(["alice", "alice"], standIn.TokenCalls.Select(c => c.Details.ClientId));
+    }
+
+    [Fact]
     public async Task FailUntilReset_Fails_Every_Call_Until_The_Faults_Are_Cleared()
     {
         // Arrange
@@ -962,6 +981,7 @@ public sealed class AblyRestStandInTests
         standIn.FailUntilReset(AblyRestEndpoint.RevokeTokens);
         standIn.FailNextAfterChecks(AblyRestEndpoint.RequestToken);
         standIn.AnswerLateNext(AblyRestEndpoint.RequestToken, TimeSpan.FromMinutes(1));
+        standIn.RewriteNextAnswer(AblyRestEndpoint.RequestToken, _ => "not json");
         standIn.SetKeyCapability(KeyName, """{"news":["subscribe"]}""");
 
         // Act
