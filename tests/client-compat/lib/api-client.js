@@ -111,6 +111,21 @@ export async function fetchTokenRequest(client, sessionToken, params) {
 }
 
 /**
+ * An Ably Token the server obtained from Ably for the session: POST /ably/token-details with the params as a JSON body.
+ * @param {AblyAuthClient} client
+ * @param {string} sessionToken
+ * @param {TokenParams} [params]
+ * @returns {Promise<Schemas['TokenDetails']>}
+ */
+export async function fetchTokenDetails(client, sessionToken, params) {
+  const result = await client.POST('/ably/token-details', { body: tokenParameters(params), headers: bearer(sessionToken) });
+  if (!result.data) {
+    throw failure(result, '/ably/token-details');
+  }
+  return result.data;
+}
+
+/**
  * POST /auth/logout; true when the session was ended (204).
  * @param {AblyAuthClient} client
  * @param {string} sessionToken

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { createAblyAuthClient, fetchAblyJwt, fetchTokenRequest, login, logout } from '../lib/api-client.js';
+import { createAblyAuthClient, fetchAblyJwt, fetchTokenDetails, fetchTokenRequest, login, logout } from '../lib/api-client.js';
 import { EXPECTED_CAPABILITY, TEST_KEY, USERS } from '../lib/config.js';
 import { tokenRequestMac } from '../lib/fake-ably-rest.js';
 import { verifyAblyJwt } from '../lib/jwt.js';
@@ -36,7 +36,16 @@ describe('OpenAPI document and a client generated from it', () => {
     assert.match(served.openapi, /^3\./);
     assert.deepEqual(
       Object.entries(served.paths).flatMap(([route, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${route}`)).sort(),
-      ['GET /ably/token', 'GET /ably/token-request', 'POST /ably/token', 'POST /ably/token-request', 'POST /auth/login', 'POST /auth/logout'],
+      [
+        'GET /ably/token',
+        'GET /ably/token-details',
+        'GET /ably/token-request',
+        'POST /ably/token',
+        'POST /ably/token-details',
+        'POST /ably/token-request',
+        'POST /auth/login',
+        'POST /auth/logout',
+      ],
     );
     assert.deepEqual(Object.keys(served.paths['/ably/token'].get.responses['200'].content), ['application/jwt']);
     if (document.source === 'served') {
@@ -49,12 +58,12 @@ describe('OpenAPI document and a client generated from it', () => {
 
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     const types = await readFile(GENERATED_TYPES, 'utf8');
-    for (const route of ['/auth/login', '/auth/logout', '/ably/token', '/ably/token-request']) {
+    for (const route of ['/auth/login', '/auth/logout', '/ably/token', '/ably/token-request', '/ably/token-details']) {
       assert.ok(types.includes(`"${route}": {`), `generated types declare ${route}`);
     }
   });
 
-  test('the typed client logs in and fetches a JWT and a TokenRequest', async () => {
+  test('the typed client logs in and fetches a JWT and a TokenRequest, and is told Ably Tokens are off', async () => {
     const client = createAblyAuthClient(baseUrl);
 
     const session = await login(client, USERS.member);
@@ -74,6 +83,9 @@ describe('OpenAPI document and a client generated from it', () => {
     assert.equal(tokenRequest.mac, tokenRequestMac(tokenRequest, TEST_KEY.secret));
     assert.equal(narrowedRequest.ttl, 120_000);
     assert.equal(narrowedRequest.mac, tokenRequestMac(narrowedRequest, TEST_KEY.secret));
+
+    // The shared server runs the default configuration: Ably Tokens are off, and the problem's detail says so.
+    await assert.rejects(fetchTokenDetails(client, session.sessionToken), /answered 404 .*Ably:AblyTokens/);
 
     assert.equal(await logout(client, session.sessionToken), true);
     await assert.rejects(fetchAblyJwt(client, session.sessionToken), /answered 401/);
