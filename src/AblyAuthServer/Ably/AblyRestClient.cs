@@ -52,11 +52,11 @@ public sealed class AblyRestClient(HttpClient http, AblyKey key, IHttpClientFact
     }
 
     /// <summary>
-    /// Exchanges <paramref name="request"/>, signed with <paramref name="key"/> (a parameter: the caller chooses the key it signed with), for an Ably Token:
-    /// <c>POST /keys/{keyName}/requestToken</c> with the TokenRequest as the body (its MAC is the credential, so no
-    /// Authorization header). Sent once, through the single-attempt client: Ably spends a nonce when it checks it and
-    /// refuses it again (40105), so a retry must sign a new TokenRequest. The answer is accepted only as TokenDetails
-    /// that follow from the request (<see cref="TokenDetails.TryRead"/>); anything else throws
+    /// Exchanges <paramref name="request"/>, signed with <paramref name="key"/> (whichever key the caller signed with),
+    /// for an Ably Token: <c>POST /keys/{keyName}/requestToken</c> with the TokenRequest as the body (its MAC is the
+    /// credential, so no Authorization header). Sent once, through the single-attempt client: Ably spends a nonce when it
+    /// checks it and refuses it again (40105), so a retry must sign a new TokenRequest. The answer is accepted only as
+    /// TokenDetails that follow from the request (<see cref="TokenDetails.TryRead"/>); anything else throws
     /// <see cref="AblyAnswerException"/>.
     /// </summary>
     public async Task<TokenDetails> RequestTokenAsync(AblyKey key, TokenRequest request, CancellationToken cancellationToken)
