@@ -26,7 +26,10 @@ public sealed class AblyErrorContract : IProblemResponseMetadata, IOpenApiErrorH
 
     public IReadOnlyList<OpenApiHeaderMetadata> ErrorHeaders { get; } =
     [
-        new(ErrorCodeHeader, "Ably error code for SDKs: 40000, 40100, 40300, 42910 or 50300.", IsInteger: true),
+        new(ErrorCodeHeader,
+            "Ably error code for SDKs: 40100, 40300, 42910 and 50300 for those statuses, 40000 for any other 4xx, 50000 for any other 5xx; " +
+            "where Ably itself refused a call made for the request (a 502), Ably's own code.",
+            IsInteger: true),
         new(ErrorMessageHeader, "A printable-ASCII summary of the problem's detail, for SDKs that read only headers."),
     ];
 

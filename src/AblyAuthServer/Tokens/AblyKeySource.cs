@@ -73,11 +73,11 @@ public sealed partial class AblyKeySource
         }
     }
 
-    [LoggerMessage(EventId = 1500, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 1600, Level = LogLevel.Information,
         Message = "Ably keys reloaded from ABLY_KEYS_FILE: {KeyNames}; signing with {SigningKeyName} (was {PreviousSigningKeyName})")]
     private static partial void LogReloaded(ILogger logger, string keyNames, string signingKeyName, string previousSigningKeyName);
 
-    [LoggerMessage(EventId = 1501, Level = LogLevel.Error,
+    [LoggerMessage(EventId = 1601, Level = LogLevel.Error,
         Message = "The Ably keys file changed but cannot be used, so the keys stay as they were (signing with {SigningKeyName}): {Problem}")]
     private static partial void LogReloadRefused(ILogger logger, string problem, string signingKeyName);
 }

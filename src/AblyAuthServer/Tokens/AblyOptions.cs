@@ -55,7 +55,7 @@ public sealed class AblyOptions
     /// </summary>
     public bool Revocable { get; set; }
 
-    /// <summary>Ably's REST host, for token revocation and <c>/time</c>; an absolute http(s) URL.</summary>
+    /// <summary>Ably's REST host, for token revocation, Ably Tokens and <c>/time</c>; an absolute http(s) URL.</summary>
     public string RestHost { get; set; } = DefaultRestHost;
 
     /// <summary>How long one call to Ably's REST host may take before it is abandoned (and retried).</summary>
@@ -76,6 +76,24 @@ public sealed class AblyOptions
     /// <summary><c>/readyz</c> says <c>Degraded</c> while the local clock is further than this from Ably's.</summary>
     public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Serve <c>/ably/token-details</c>: for each request the server asks Ably for an Ably Token (<c>requestToken</c>)
+    /// and answers with its TokenDetails. Off by default, since every such token is a call to Ably.
+    /// </summary>
+    public bool AblyTokens { get; set; }
+
+    /// <summary>
+    /// How long obtaining one Ably Token may take in all, retries included: below <c>Hosting:RequestTimeout</c>, and
+    /// below the 10 s ably-js gives an authUrl.
+    /// </summary>
+    public TimeSpan AblyTokenTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// One <c>requestToken</c> attempt's timeout: <see cref="RestTimeout"/>, but at most half of
+    /// <see cref="AblyTokenTimeout"/>, so a hung attempt leaves time for another.
+    /// </summary>
+    public TimeSpan AblyTokenAttemptTimeout => RestTimeout < AblyTokenTimeout / 2 ? RestTimeout : AblyTokenTimeout / 2;
+
     /// <summary>True when anything may call <see cref="RestHost"/>: nothing does otherwise.</summary>
-    public bool CallsAbly => Revocable || ClockCheck;
+    public bool CallsAbly => Revocable || ClockCheck || AblyTokens;
 }

@@ -48,6 +48,11 @@ internal sealed class AblyOptionsValidator : IValidateOptions<AblyOptions>
             failures.Add("Ably:RestTimeout", "must be between 00:00:00.1 and 00:01:00.");
         }
 
+        if (options.AblyTokenTimeout < TimeSpan.FromMilliseconds(200) || options.AblyTokenTimeout > TimeSpan.FromMinutes(1))
+        {
+            failures.Add("Ably:AblyTokenTimeout", "must be between 00:00:00.2 and 00:01:00 (keep it below Hosting:RequestTimeout).");
+        }
+
         if (options.RevocationAlertAfter < TimeSpan.FromSeconds(1) || options.RevocationAlertAfter > AblyOptions.RevocableMaxTtl)
         {
             failures.Add("Ably:RevocationAlertAfter", "must be between 00:00:01 and 01:00:00 (revocations older than Ably:MaxTtl have nothing left to revoke).");

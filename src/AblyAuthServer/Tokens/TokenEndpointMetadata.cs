@@ -52,6 +52,41 @@ internal static class TokenEndpointMetadata
         .WithErrors()
         .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
+    public static RouteHandlerBuilder WithTokenDetailsMetadata(this RouteHandlerBuilder builder) => builder
+        .WithSummary("Obtain an Ably Token from Ably")
+        .WithDescription(
+            "Asks Ably for an Ably Token (POST /keys/{keyName}/requestToken with a TokenRequest the server signs) and returns its TokenDetails, " +
+            "which ably-js takes as an authUrl answer because it has 'issued'. The client never calls Ably's token endpoint itself; every token " +
+            "costs this server a call to Ably. Off unless Ably:AblyTokens is true (404)." + CallerDescription +
+            " A refusal by Ably is a 502 carrying Ably's own code in X-Ably-ErrorCode, never a 401 or 403: the caller's credentials were accepted.")
+        .Produces<TokenDetails>(StatusCodes.Status200OK, "application/json")
+        .WithResponse(StatusCodes.Status200OK, "The Ably Token's TokenDetails, as Ably issued them; 'capability' is the JSON text Ably returned.", new JsonObject
+        {
+            ["token"] = "xVLyHw.DV4Zr5sMO4-Bk6vXwjN2aCuu8Ph8xdDVR0ozkEBTPqfVa_YRRFz0GXc7tYMvNwm8",
+            ["keyName"] = "appId.keyId",
+            ["issued"] = 1795432770846,
+            ["expires"] = 1795436370846,
+            ["capability"] = """{"chat:*":["publish","subscribe"]}""",
+            ["clientId"] = "alice",
+        })
+        .WithErrors()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+        .ProducesProblem(StatusCodes.Status502BadGateway)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+        .ProducesProblem(StatusCodes.Status504GatewayTimeout)
+        .WithResponse(StatusCodes.Status404NotFound, "Ably Tokens are off on this server (Ably:AblyTokens is false).")
+        .WithResponse(StatusCodes.Status422UnprocessableEntity,
+            "Policy gives the caller JWT-only claims (channel claims, publish limits, server client type), which an Ably Token cannot carry: use /ably/token.")
+        .WithResponse(StatusCodes.Status502BadGateway,
+            "Ably refused the token (X-Ably-ErrorCode is Ably's code, e.g. 40101 for the server's key, 40160 for a capability the key does not permit), " +
+            "failed after retries, could not be reached, or answered with something that is not TokenDetails for this request.")
+        .WithResponse(StatusCodes.Status503ServiceUnavailable,
+            "Ably failed repeatedly just now and the server is not calling it for a few seconds. See Retry-After.",
+            null,
+            new OpenApiHeaderMetadata("Retry-After", "Seconds until the server calls Ably again.", IsInteger: true))
+        .WithResponse(StatusCodes.Status504GatewayTimeout, "Ably did not issue the token within Ably:AblyTokenTimeout, or the request exceeded Hosting:RequestTimeout.");
+
     /// <summary>The POST forms read a body, which adds two refusals.</summary>
     public static RouteHandlerBuilder WithBodyErrors(this RouteHandlerBuilder builder) => builder
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

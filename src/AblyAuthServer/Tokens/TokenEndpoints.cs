@@ -15,7 +15,7 @@ public static class TokenEndpoints
 
     /// <summary>
     /// The Ably key (validated at startup), Ably's clock and REST client, the JWT issuer and TokenRequest signer (both on
-    /// Ably's clock), grant resolution and the audit.
+    /// Ably's clock), the exchange that obtains Ably Tokens, grant resolution and the audit.
     /// </summary>
     public static IServiceCollection AddTokens(this IServiceCollection services)
     {
@@ -44,6 +44,8 @@ public static class TokenEndpoints
         group.MapPost("/token", IssueJwt).WithName("PostAblyJwt").WithJwtMetadata().WithBodyErrors();
         group.MapGet("/token-request", IssueTokenRequest).WithName("GetAblyTokenRequest").WithTokenRequestMetadata();
         group.MapPost("/token-request", IssueTokenRequest).WithName("PostAblyTokenRequest").WithTokenRequestMetadata().WithBodyErrors();
+        group.MapGet("/token-details", TokenDetailsEndpoints.IssueTokenDetails).WithName("GetAblyTokenDetails").WithTokenDetailsMetadata();
+        group.MapPost("/token-details", TokenDetailsEndpoints.IssueTokenDetails).WithName("PostAblyTokenDetails").WithTokenDetailsMetadata().WithBodyErrors();
         return app;
     }
 
@@ -116,7 +118,7 @@ public static class TokenEndpoints
     /// A grant with channel claims, publish limits or the server client type cannot be a TokenRequest or an Ably Token:
     /// those forms would silently drop limits and claims that policy attaches to this caller.
     /// </summary>
-    private static ProblemHttpResult JwtOnlyClaims() => TypedResults.Problem(
+    internal static ProblemHttpResult JwtOnlyClaims() => TypedResults.Problem(
         statusCode: StatusCodes.Status422UnprocessableEntity,
         detail: "Policy gives this caller's tokens channel claims, publish rate limits or the server client type, which only JWTs carry. Use /ably/token instead.");
 

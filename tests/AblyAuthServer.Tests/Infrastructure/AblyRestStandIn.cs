@@ -23,18 +23,27 @@ namespace AblyAuthServer.Tests.Infrastructure;
 /// a JSON body of 1..100 <c>type:value</c> targets and an <c>issuedBefore</c> within the last hour; answers 201 with
 /// the batch envelope when <c>X-Ably-Version</c> is 3 or more, else with the legacy plain array.</item>
 /// <item><c>POST /keys/{keyName}/requestToken</c>: a signed TokenRequest (MAC recomputed here per spec RSA9, timestamp
-/// within 2 minutes, single-use nonce, TTL and capability limits); answers 200 with TokenDetails.</item>
+/// within 2 minutes, single-use nonce, TTL and capability limits); answers 200 with TokenDetails whose capability is
+/// the request's intersected with the key's (<see cref="AblyRestStandInKey.Capability"/>), or 401/40160 when nothing
+/// is left of it.</item>
 /// <item><c>GET /time</c>: <c>[ms]</c> on the stand-in's clock (the real clock plus <see cref="ClockOffset"/>).</item>
 /// </list>
 /// Every error is Ably's wire shape: <c>application/json</c> <c>{"error":{message,code,statusCode,href}}</c> plus the
 /// <c>X-Ably-ErrorCode</c> and <c>X-Ably-ErrorMessage</c> headers. Accepted calls are recorded in
 /// <see cref="RevokeCalls"/>, <see cref="TokenCalls"/> and <see cref="TimeCalls"/>, errors in <see cref="Rejections"/>.
-/// Tests can make endpoints fail, answer late or hang, skew the clock, and change keys at runtime.
+/// Tests can make endpoints fail, answer late or hang, skew the clock, and change keys at runtime; failures and delays
+/// either come before any check (<see cref="FailNext"/>, <see cref="Delay"/>, <see cref="Hang"/>: Ably never saw the
+/// request) or after the call was checked and recorded (<see cref="FailNextAfterChecks"/>, <see cref="AnswerLateNext"/>:
+/// Ably acted on it, and a TokenRequest's nonce is spent, but its answer is an error, comes too late or is rewritten by
+/// <see cref="RewriteNextAnswer"/>).
 /// No key secret is ever logged, recorded or echoed.
 /// </summary>
 public sealed class AblyRestStandIn : IAsyncDisposable
 {
-    /// <summary>Every key's capability: Ably supplies the key's capability to a TokenRequest that names none.</summary>
+    /// <summary>
+    /// A key's capability unless it names one (<see cref="AblyRestStandInKey.Capability"/>): Ably supplies the key's
+    /// capability to a TokenRequest that names none.
+    /// </summary>
     public const string KeyCapability = """{"[*]*":["*"]}""";
 
     public const int MaxTargets = 100;
@@ -72,6 +81,9 @@ public sealed class AblyRestStandIn : IAsyncDisposable
     private readonly Dictionary<string, AblyRestStandInKey> _keys = new(StringComparer.Ordinal);
     private readonly HashSet<string> _nonces = new(StringComparer.Ordinal);
     private readonly Dictionary<AblyRestEndpoint, (AblyRestError Error, int? Remaining)> _failures = [];
+    private readonly Dictionary<AblyRestEndpoint, (AblyRestError Error, int Remaining)> _failuresAfterChecks = [];
+    private readonly Dictionary<AblyRestEndpoint, (TimeSpan Delay, int Remaining)> _lateAnswers = [];
+    private readonly Dictionary<AblyRestEndpoint, Func<string, string>> _rewrites = [];
     private readonly Dictionary<AblyRestEndpoint, TimeSpan> _delays = [];
     private readonly HashSet<AblyRestEndpoint> _hanging = [];
     private readonly Dictionary<string, AblyRestError> _failingTargets = new(StringComparer.Ordinal);
@@ -189,6 +201,46 @@ public sealed class AblyRestStandIn : IAsyncDisposable
     }
 
     /// <summary>
+    /// Checks and records the next <paramref name="count"/> calls of <paramref name="endpoint"/> as usual (a TokenRequest's
+    /// nonce is spent, a revocation applies) but answers them with <paramref name="error"/> (default 500/50000) instead
+    /// of the success: Ably acted, and the caller cannot tell. A caller that retries must not send the same request again.
+    /// </summary>
+    public void FailNextAfterChecks(AblyRestEndpoint endpoint, int count = 1, AblyRestError? error = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        lock (_gate)
+        {
+            _failuresAfterChecks[endpoint] = (error ?? AblyRestError.Internal, count);
+        }
+    }
+
+    /// <summary>
+    /// Checks and records the next <paramref name="count"/> calls of <paramref name="endpoint"/> as usual, then holds
+    /// their answers for <paramref name="delay"/>: an answer lost in flight, as a client that times out sees it.
+    /// </summary>
+    public void AnswerLateNext(AblyRestEndpoint endpoint, TimeSpan delay, int count = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        lock (_gate)
+        {
+            _lateAnswers[endpoint] = (delay, count);
+        }
+    }
+
+    /// <summary>
+    /// Checks and records the next call of <paramref name="endpoint"/> as usual, then answers with
+    /// <paramref name="rewrite"/> applied to its success body: an answer that is not what Ably sends, for callers that
+    /// must not pass it on unchecked.
+    /// </summary>
+    public void RewriteNextAnswer(AblyRestEndpoint endpoint, Func<string, string> rewrite)
+    {
+        lock (_gate)
+        {
+            _rewrites[endpoint] = rewrite;
+        }
+    }
+
+    /// <summary>
     /// In the next accepted <c>revokeTokens</c> calls, reports <paramref name="target"/> as failed with
     /// <paramref name="error"/> while the other targets succeed: Ably's partial batch failure.
     /// </summary>
@@ -234,6 +286,9 @@ public sealed class AblyRestStandIn : IAsyncDisposable
         lock (_gate)
         {
             _failures.Clear();
+            _failuresAfterChecks.Clear();
+            _lateAnswers.Clear();
+            _rewrites.Clear();
             _failingTargets.Clear();
             _delays.Clear();
             _hanging.Clear();
@@ -292,6 +347,16 @@ public sealed class AblyRestStandIn : IAsyncDisposable
         }
     }
 
+    /// <summary>Gives a key another capability (JSON; null: every operation on every resource), as Ably's dashboard can.</summary>
+    public void SetKeyCapability(string keyName, string? capability)
+    {
+        lock (_gate)
+        {
+            _keys[keyName] = (_keys.TryGetValue(keyName, out var key) ? key : throw new KeyNotFoundException($"No key {keyName}"))
+                with { Capability = capability };
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         ClearFaults();
@@ -317,6 +382,7 @@ public sealed class AblyRestStandIn : IAsyncDisposable
             }
 
             await ApplyControlsAsync(endpoint.Value, context.RequestAborted);
+            context.Features.Set(TakeAnswerControls(endpoint.Value));
             switch (endpoint.Value)
             {
                 case AblyRestEndpoint.RevokeTokens:
@@ -414,6 +480,47 @@ public sealed class AblyRestStandIn : IAsyncDisposable
         {
             throw new RefusalException(injected, injected: true);
         }
+    }
+
+    /// <summary>Takes (counting down) the controls that apply once this call has been checked and recorded.</summary>
+    private AnswerControls TakeAnswerControls(AblyRestEndpoint endpoint)
+    {
+        var controls = new AnswerControls(endpoint);
+        lock (_gate)
+        {
+            if (_failuresAfterChecks.TryGetValue(endpoint, out var failure))
+            {
+                controls.Failure = failure.Error;
+                if (failure.Remaining <= 1)
+                {
+                    _failuresAfterChecks.Remove(endpoint);
+                }
+                else
+                {
+                    _failuresAfterChecks[endpoint] = (failure.Error, failure.Remaining - 1);
+                }
+            }
+
+            if (_rewrites.Remove(endpoint, out var rewrite))
+            {
+                controls.Rewrite = rewrite;
+            }
+
+            if (_lateAnswers.TryGetValue(endpoint, out var late))
+            {
+                controls.Late = late.Delay;
+                if (late.Remaining <= 1)
+                {
+                    _lateAnswers.Remove(endpoint);
+                }
+                else
+                {
+                    _lateAnswers[endpoint] = (late.Delay, late.Remaining - 1);
+                }
+            }
+        }
+
+        return controls;
     }
 
     private async Task RevokeTokensAsync(HttpContext context, string pathKeyName)
@@ -609,12 +716,21 @@ public sealed class AblyRestStandIn : IAsyncDisposable
             ValidateCapability(capability);
         }
 
+        // A key with every capability leaves the request's text as it came; a narrower key gives the intersection.
+        var issuedCapability = (capability, key.Capability) switch
+        {
+            (null, _) => key.Capability ?? KeyCapability,
+            (_, null) => capability,
+            _ => IntersectCapabilities(key.Capability, capability)
+                ?? throw Refuse(HttpStatusCode.Unauthorized, 40160, "Unable to issue token: the requested capability is not permitted by the key"),
+        };
+
         var details = new AblyRestTokenDetails(
             $"standin-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12))}",
             keyName,
             now,
             now + (ttl ?? (long)DefaultTokenTtl.TotalMilliseconds),
-            capability ?? KeyCapability,
+            issuedCapability,
             clientId);
         TokenCalls.Add(new AblyRestTokenCall(keyName, clientId, capability, ttl, timestamp, nonce, mac, details, RecordedHeaders(context.Request), Now));
         await WriteJsonAsync(context.Response, HttpStatusCode.OK, JsonSerializer.Serialize(
@@ -628,6 +744,53 @@ public sealed class AblyRestStandIn : IAsyncDisposable
                 clientId = details.ClientId,
             },
             WireJson));
+    }
+
+    /// <summary>
+    /// What a key with <paramref name="keyCapability"/> grants of <paramref name="requested"/>, as canonical JSON, or null
+    /// when nothing: resource by resource (the narrower of two patterns where one covers the other) and operation by
+    /// operation (<c>*</c> on either side stands for all). Written here apart from the app's own intersection, so the
+    /// two can disagree; it knows <c>[*]*</c>, <c>*</c>, trailing <c>:*</c> and exact names, which is what tests use.
+    /// </summary>
+    public static string? IntersectCapabilities(string keyCapability, string requested)
+    {
+        var key = ReadCapability(keyCapability);
+        var result = new SortedDictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+        foreach (var (resource, operations) in ReadCapability(requested))
+        {
+            foreach (var (keyResource, keyOperations) in key)
+            {
+                var common = Covers(keyResource, resource) ? resource : Covers(resource, keyResource) ? keyResource : null;
+                var ops = keyOperations.Contains("*") ? operations
+                    : operations.Contains("*") ? keyOperations
+                    : [.. operations.Intersect(keyOperations, StringComparer.Ordinal)];
+                if (common is null || ops.Count == 0)
+                {
+                    continue;
+                }
+
+                if (!result.TryGetValue(common, out var merged))
+                {
+                    result[common] = merged = new SortedSet<string>(StringComparer.Ordinal);
+                }
+
+                merged.UnionWith(ops);
+            }
+        }
+
+        return result.Count == 0 ? null : JsonSerializer.Serialize(result, WireJson);
+
+        static bool Covers(string pattern, string resource) =>
+            pattern == resource
+            || pattern == "[*]*"
+            || (pattern == "*" && !resource.StartsWith('['))
+            || (pattern.EndsWith(":*", StringComparison.Ordinal) && resource.StartsWith(pattern[..^1], StringComparison.Ordinal));
+
+        static List<(string Resource, IReadOnlyList<string> Operations)> ReadCapability(string json)
+        {
+            using var document = JsonDocument.Parse(json);
+            return [.. document.RootElement.EnumerateObject().Select(p => (p.Name, (IReadOnlyList<string>)[.. p.Value.EnumerateArray().Select(o => o.GetString()!)]))];
+        }
     }
 
     private static void ValidateCapability(string capability)
@@ -794,15 +957,48 @@ public sealed class AblyRestStandIn : IAsyncDisposable
     private static object ErrorBody(AblyRestError error) =>
         new { message = error.Message, code = error.Code, statusCode = (int)error.StatusCode, href = error.Href };
 
-    private static async Task WriteErrorAsync(HttpResponse response, AblyRestError error, string? body = null)
+    private async Task WriteErrorAsync(HttpResponse response, AblyRestError error, string? body = null)
     {
         response.Headers["X-Ably-ErrorCode"] = error.Code.ToString(CultureInfo.InvariantCulture);
         response.Headers["X-Ably-ErrorMessage"] = HeaderSafe(error.Message);
         await WriteJsonAsync(response, error.StatusCode, body ?? JsonSerializer.Serialize(new { error = ErrorBody(error) }, WireJson));
     }
 
-    private static async Task WriteJsonAsync(HttpResponse response, HttpStatusCode status, string json)
+    /// <summary>Writes an answer, applying the call's <see cref="AnswerControls"/> first.</summary>
+    private async Task WriteJsonAsync(HttpResponse response, HttpStatusCode status, string json)
     {
+        var context = response.HttpContext;
+        if (context.Features.Get<AnswerControls>() is { } controls)
+        {
+            // Once per call: an error written in place of the answer comes through here again.
+            context.Features.Set<AnswerControls>(null);
+            if (controls.Late is { } late)
+            {
+                try
+                {
+                    // Real time, whatever clock the checks use: the clients under test time out in real time.
+                    await Task.Delay(late, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client gave up waiting: nobody is left to answer.
+                    return;
+                }
+            }
+
+            if (controls.Failure is { } failure && (int)status < 300)
+            {
+                Rejections.Add(new AblyRestRejection(controls.Endpoint, context.Request.Method, context.Request.Path.Value ?? string.Empty, failure, Injected: true, Now));
+                await WriteErrorAsync(response, failure);
+                return;
+            }
+
+            if (controls.Rewrite is { } rewrite && (int)status < 300)
+            {
+                json = rewrite(json);
+            }
+        }
+
         response.StatusCode = (int)status;
         // Exactly application/json, no charset: ably-js in Node reads an error body only under that exact type.
         response.ContentType = JsonContentType;
@@ -820,6 +1016,21 @@ public sealed class AblyRestStandIn : IAsyncDisposable
     private static RefusalException InvalidParameter(string message) => Refuse(HttpStatusCode.BadRequest, 40003, message);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What happens to one call's answer after the call was checked and recorded.</summary>
+    private sealed class AnswerControls(AblyRestEndpoint endpoint)
+    {
+        public AblyRestEndpoint Endpoint { get; } = endpoint;
+
+        /// <summary>Answered with this error instead of the success.</summary>
+        public AblyRestError? Failure { get; set; }
+
+        /// <summary>The answer is held this long.</summary>
+        public TimeSpan? Late { get; set; }
+
+        /// <summary>The success body is replaced by what this makes of it.</summary>
+        public Func<string, string>? Rewrite { get; set; }
+    }
 
     /// <summary>Unwinds a handler to the one place that writes Ably's error shape.</summary>
     private sealed class RefusalException(AblyRestError error, bool injected) : Exception(error.Message)

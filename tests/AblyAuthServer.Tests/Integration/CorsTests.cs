@@ -96,6 +96,7 @@ public sealed class CorsTests : IAsyncLifetime
     [Theory]
     [InlineData("/ably/token", "POST")]
     [InlineData("/ably/token-request", "GET")]
+    [InlineData("/ably/token-details", "POST")]
     [InlineData("/auth/login", "POST")]
     [InlineData("/auth/logout", "POST")]
     public async Task A_Preflight_From_An_Allowed_Origin_Is_Answered_Without_Credentials(string path, string method)

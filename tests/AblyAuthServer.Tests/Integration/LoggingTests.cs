@@ -127,4 +127,51 @@ public sealed class LoggingTests
         var failed = (await server.OutboxAsync())[1];
         Assert.DoesNotContain(AblyAuthServerFactory.Secret, failed.LastError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task On_The_Ably_Token_Path_No_Log_Event_At_Any_Level_Contains_The_Key_Secret_A_Mac_Or_An_Ably_Token()
+    {
+        await using var server = await AblyTokensServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Logging:LogLevel:Default"] = "Trace",
+            ["Logging:LogLevel:Microsoft"] = "Trace",
+            ["Logging:LogLevel:System.Net.Http"] = "Trace",
+            ["Logging:LogLevel:Polly"] = "Trace",
+        });
+        var app = server.App;
+        await app.CreateUserAsync("alice", ["member"]);
+        var session = (await app.LoginAsync("alice")).SessionToken;
+        using var bearer = app.CreateBearerClient(session);
+
+        // A success, a retry after a spent nonce, a lost answer, a refusal, an unusable answer: every logging path.
+        var answers = new List<string> { await bearer.GetStringAsync("/ably/token-details", Ct) };
+        server.Ably.FailNextAfterChecks(AblyRestEndpoint.RequestToken);
+        answers.Add(await bearer.GetStringAsync("/ably/token-details", Ct));
+        server.Ably.AnswerLateNext(AblyRestEndpoint.RequestToken, TimeSpan.FromSeconds(5));
+        answers.Add(await bearer.GetStringAsync("/ably/token-details", Ct));
+        server.Ably.RewriteNextAnswer(AblyRestEndpoint.RequestToken, body => body.Replace("\"keyName\"", "\"keyname\"", StringComparison.Ordinal));
+        answers.Add(await (await bearer.GetAsync("/ably/token-details", Ct)).Content.ReadAsStringAsync(Ct));
+        server.Ably.SetKeyCapability(AblyAuthServerFactory.KeyName, """{"news":["subscribe"]}""");
+        answers.Add(await (await bearer.GetAsync("/ably/token-details", Ct)).Content.ReadAsStringAsync(Ct));
+
+        var entries = app.Logs.GetSnapshot();
+        Assert.Contains(entries, e => e.Id.Id == 1000 && e.Message.StartsWith("Issued token-details to alice", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Id.Id == 1500);
+        Assert.Contains(entries, e => e.Id.Id == 1503);
+        Assert.Contains(entries, e => e.Category == "Polly" && e.Message.Contains("ably-request-token", StringComparison.Ordinal));
+        var calls = server.Ably.TokenCalls.Snapshot();
+        Assert.Equal(6, calls.Count);
+        var basicCredentials = Convert.ToBase64String(Encoding.UTF8.GetBytes(AblyAuthServerFactory.ApiKey));
+        string[] secrets = [AblyAuthServerFactory.Secret, basicCredentials, session, .. calls.Select(c => c.Mac), .. calls.Select(c => c.Details.Token)];
+        foreach (var entry in entries)
+        {
+            foreach (var secret in secrets)
+            {
+                Assert.False(entry.AllText().Contains(secret, StringComparison.Ordinal), $"[{entry.Category}/{entry.Id}] logs a secret: {entry.Message}");
+            }
+        }
+
+        Assert.All(answers, answer => Assert.DoesNotContain(AblyAuthServerFactory.Secret, answer, StringComparison.Ordinal));
+        Assert.All(calls, call => Assert.DoesNotContain(answers, answer => answer.Contains(call.Mac, StringComparison.Ordinal)));
+    }
 }

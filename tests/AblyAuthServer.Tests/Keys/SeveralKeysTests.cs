@@ -39,6 +39,29 @@ public sealed class SeveralKeysTests
     }
 
     [Fact]
+    public async Task An_Ably_Token_Is_Asked_For_With_The_Signing_Key()
+    {
+        await using var server = await AblyTokensServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Ably:Keys:0"] = AblyAuthServerFactory.ApiKey,
+            ["Ably:Keys:1"] = AblyAuthServerFactory.SecondApiKey,
+            ["Ably:SigningKeyName"] = AblyAuthServerFactory.SecondKeyName,
+        });
+        server.Ably.AddKey(AblyAuthServerFactory.SecondApiKey, revocableTokens: false);
+        await server.App.CreateUserAsync("alice", ["member"]);
+        using var client = await server.SessionClientAsync("alice");
+
+        var response = await client.GetAsync("/ably/token-details", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var details = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct);
+        Assert.Equal(AblyAuthServerFactory.SecondKeyName, details.GetProperty("keyName").GetString());
+        var call = Assert.Single(server.Ably.TokenCalls);
+        Assert.Equal(AblyAuthServerFactory.SecondKeyName, call.KeyName);
+        Assert.Empty(server.Ably.Rejections);
+    }
+
+    [Fact]
     public async Task A_Changed_Keys_File_Takes_Effect_Without_A_Restart_And_A_Broken_One_Keeps_The_Signer()
     {
         using var file = new KeysFile(AblyAuthServerFactory.ApiKey);
@@ -54,17 +77,17 @@ public sealed class SeveralKeysTests
         file.Write($"# the new key first: it signs\n{AblyAuthServerFactory.SecondApiKey}\n{AblyAuthServerFactory.ApiKey}\n");
         var switched = await UntilSignerAsync(client, AblyAuthServerFactory.SecondKeyName);
         file.Write($"{AblyAuthServerFactory.SecondApiKey}\nhalf-written-line-{AblyAuthServerFactory.Secret}");
-        await UntilLoggedAsync(app, 1501);
+        await UntilLoggedAsync(app, 1601);
         var afterBrokenFile = await SignerAsync(client);
 
         Assert.True(Jwt.HasValidSignature(switched, AblyAuthServerFactory.SecondSecret));
         Assert.Equal(AblyAuthServerFactory.SecondKeyName, afterBrokenFile);
         var logs = app.Logs.GetSnapshot();
-        var reloaded = Assert.Single(logs, e => e.Id.Id == 1500);
+        var reloaded = Assert.Single(logs, e => e.Id.Id == 1600);
         Assert.Equal(
             $"Ably keys reloaded from ABLY_KEYS_FILE: {AblyAuthServerFactory.SecondKeyName}, {AblyAuthServerFactory.KeyName}; signing with {AblyAuthServerFactory.SecondKeyName} (was {AblyAuthServerFactory.KeyName})",
             reloaded.Message);
-        var refused = Assert.Single(logs, e => e.Id.Id == 1501);
+        var refused = Assert.Single(logs, e => e.Id.Id == 1601);
         Assert.Equal(LogLevel.Error, refused.Level);
         Assert.Contains("line 2 is malformed", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(logs, e => e.Message.Contains(AblyAuthServerFactory.Secret, StringComparison.Ordinal) || e.Message.Contains(AblyAuthServerFactory.SecondSecret, StringComparison.Ordinal));

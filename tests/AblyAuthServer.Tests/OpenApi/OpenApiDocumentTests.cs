@@ -51,7 +51,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server server) : I
         Assert.NotNull(result.Document);
         Assert.Empty(result.Diagnostic!.Errors);
         Assert.Empty(result.Diagnostic.Warnings);
-        Assert.Equal(10, result.Document.Paths.Sum(p => p.Value.Operations!.Count));
+        Assert.Equal(12, result.Document.Paths.Sum(p => p.Value.Operations!.Count));
     }
 
     [Fact]
@@ -77,8 +77,8 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server server) : I
         }
 
         Assert.Equal(
-            ["GetAblyEmbeddedToken", "GetAblyJwt", "GetAblyTokenRequest", "GetJsonWebKeySet", "GetOpenIdConfiguration", "Login", "Logout",
-                "PostAblyEmbeddedToken", "PostAblyJwt", "PostAblyTokenRequest"],
+            ["GetAblyEmbeddedToken", "GetAblyJwt", "GetAblyTokenDetails", "GetAblyTokenRequest", "GetJsonWebKeySet", "GetOpenIdConfiguration", "Login", "Logout",
+                "PostAblyEmbeddedToken", "PostAblyJwt", "PostAblyTokenDetails", "PostAblyTokenRequest"],
             operationIds.Order(StringComparer.Ordinal));
     }
 
@@ -138,6 +138,35 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Server server) : I
         Assert.Equal(
             "https://tools.ietf.org/html/rfc9110#section-15.6.4",
             keySet.GetProperty("responses").GetProperty("503").GetProperty("content").GetProperty("application/problem+json").GetProperty("example").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public void The_Token_Details_Endpoints_Document_TokenDetails_And_Their_Gateway_Problems()
+    {
+        using var document = JsonDocument.Parse(server.Document);
+        var path = document.RootElement.GetProperty("paths").GetProperty("/ably/token-details");
+
+        foreach (var method in new[] { "get", "post" })
+        {
+            var responses = path.GetProperty(method).GetProperty("responses");
+            var ok = responses.GetProperty("200").GetProperty("content").GetProperty("application/json");
+            Assert.Equal("#/components/schemas/TokenDetails", ok.GetProperty("schema").GetProperty("$ref").GetString());
+            Assert.Equal(["token", "keyName", "issued", "expires", "capability", "clientId"], ok.GetProperty("example").EnumerateObject().Select(p => p.Name));
+            foreach (var status in new[] { "404", "422", "502", "503", "504" })
+            {
+                var problem = responses.GetProperty(status);
+                Assert.Equal("#/components/schemas/ProblemDetails", problem.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
+                Assert.True(problem.GetProperty("headers").TryGetProperty("X-Ably-ErrorCode", out _), $"{method} {status}");
+            }
+
+            Assert.Contains("40160", responses.GetProperty("502").GetProperty("description").GetString(), StringComparison.Ordinal);
+            Assert.True(responses.GetProperty("503").GetProperty("headers").TryGetProperty("Retry-After", out _));
+        }
+
+        var schema = document.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("TokenDetails");
+        Assert.Equal(["capability", "clientId", "expires", "issued", "keyName", "token"], schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal("integer", schema.GetProperty("properties").GetProperty("issued").GetProperty("type").GetString());
+        Assert.Equal("string", schema.GetProperty("properties").GetProperty("capability").GetProperty("type").GetString());
     }
 
     private static string Normalize(string json) => json.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd();

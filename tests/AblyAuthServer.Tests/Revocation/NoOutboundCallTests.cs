@@ -21,6 +21,8 @@ public sealed class NoOutboundCallTests
         {
             Assert.Equal(HttpStatusCode.OK, (await session.GetAsync("/ably/token", Ct)).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await session.GetAsync("/ably/token-request", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await session.GetAsync("/ably/token-details", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await session.PostAsync("/ably/token-details", null, Ct)).StatusCode);
             Assert.Equal(HttpStatusCode.NoContent, (await session.PostAsync("/auth/logout", null, Ct)).StatusCode);
         }
 

@@ -722,6 +722,50 @@ public sealed class AblyRestStandInTests
         await AssertAblyErrorAsync(response, HttpStatusCode.BadRequest, 40003, "capability must be a string");
     }
 
+    [Fact]
+    public async Task A_Key_With_A_Narrower_Capability_Issues_The_Intersection_And_Its_Own_When_None_Is_Asked()
+    {
+        // Arrange
+        await using var standIn = await AblyRestStandIn.StartAsync(
+            [AblyRestStandInKey.Parse(AblyAuthServerFactory.ApiKey, capability: """{"chat:*":["publish","subscribe"],"news":["subscribe"]}""")]);
+        using var client = Client(standIn);
+        var requested = """{"*":["subscribe"],"chat:lobby":["*"],"private:alice":["publish"]}""";
+
+        // Act
+        var narrowed = await client.PostAsync(TokenPath(), JsonBody(SignedTokenRequest(Secret, standIn.Now.ToUnixTimeMilliseconds(), "alice", requested)), Cancel);
+        var unnamed = await client.PostAsync(TokenPath(), JsonBody(SignedTokenRequest(Secret, standIn.Now.ToUnixTimeMilliseconds(), "alice")), Cancel);
+
+        // Assert: "*" meets both key resources, "chat:lobby" falls inside "chat:*", "private:alice" meets nothing.
+        Assert.Equal(HttpStatusCode.OK, narrowed.StatusCode);
+        Assert.Equal(
+            """{"chat:*":["subscribe"],"chat:lobby":["publish","subscribe"],"news":["subscribe"]}""",
+            JsonNode.Parse(await narrowed.Content.ReadAsStringAsync(Cancel))!["capability"]!.GetValue<string>());
+        Assert.Equal(
+            """{"chat:*":["publish","subscribe"],"news":["subscribe"]}""",
+            JsonNode.Parse(await unnamed.Content.ReadAsStringAsync(Cancel))!["capability"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_Capability_The_Key_Does_Not_Permit_At_All_Is_Refused_With_401_40160_And_Issues_Nothing()
+    {
+        // Arrange
+        await using var standIn = await AblyRestStandIn.StartAsync();
+        using var client = Client(standIn);
+        standIn.SetKeyCapability(KeyName, """{"news:*":["subscribe"]}""");
+
+        // Act
+        var outside = await client.PostAsync(
+            TokenPath(), JsonBody(SignedTokenRequest(Secret, standIn.Now.ToUnixTimeMilliseconds(), "alice", """{"chat:*":["publish"]}""")), Cancel);
+        var otherOperation = await client.PostAsync(
+            TokenPath(), JsonBody(SignedTokenRequest(Secret, standIn.Now.ToUnixTimeMilliseconds(), "alice", """{"news:today":["publish"]}""")), Cancel);
+
+        // Assert
+        await AssertAblyErrorAsync(outside, HttpStatusCode.Unauthorized, 40160, "not permitted by the key");
+        await AssertAblyErrorAsync(otherOperation, HttpStatusCode.Unauthorized, 40160);
+        Assert.Empty(standIn.TokenCalls);
+        Assert.Contains("capability {\"news:*\":[\"subscribe\"]}", Assert.Single(standIn.Keys).ToString(), StringComparison.Ordinal);
+    }
+
     // ---- test controls
 
     [Fact]
@@ -763,6 +807,73 @@ public sealed class AblyRestStandInTests
         // Assert
         await AssertAblyErrorAsync(revoke, HttpStatusCode.Unauthorized, 40133, "Wrong key (injected)");
         await AssertAblyErrorAsync(token, HttpStatusCode.BadRequest, 40163, "Not revocable (injected)");
+    }
+
+    [Fact]
+    public async Task FailNextAfterChecks_Spends_The_Nonce_And_Records_The_Call_But_Answers_The_Error_So_A_Replay_Is_Refused()
+    {
+        // Arrange
+        await using var standIn = await AblyRestStandIn.StartAsync();
+        using var client = Client(standIn);
+        standIn.FailNextAfterChecks(AblyRestEndpoint.RequestToken);
+        var tokenRequest = SignedTokenRequest(Secret, standIn.Now.ToUnixTimeMilliseconds(), "alice");
+
+        // Act
+        var failed = await client.PostAsync(TokenPath(), JsonBody(tokenRequest), Cancel);
+        var replayed = await client.PostAsync(TokenPath(), JsonBody(tokenRequest), Cancel);
+        var resigned = await client.PostAsync(TokenPath(), JsonBody(SignedTokenRequest(Secret, standIn.Now.ToUnixTimeMilliseconds(), "alice")), Cancel);
+
+        // Assert
+        await AssertAblyErrorAsync(failed, HttpStatusCode.InternalServerError, 50000);
+        await AssertAblyErrorAsync(replayed, HttpStatusCode.Unauthorized, 40105, "Nonce value replayed");
+        Assert.Equal(HttpStatusCode.OK, resigned.StatusCode);
+        Assert.Equal([tokenRequest["nonce"]!.GetValue<string>()], standIn.TokenCalls.Take(1).Select(c => c.Nonce));
+        Assert.Equal(2, standIn.TokenCalls.Count);
+        Assert.Equal([(50000, true), (40105, false)], standIn.Rejections.Select(r => (r.Error.Code, r.Injected)));
+    }
+
+    [Fact]
+    public async Task AnswerLateNext_Checks_And_Records_The_Call_Then_Holds_Its_Answer_Past_A_Client_Timeout()
+    {
+        // Arrange
+        await using var standIn = await AblyRestStandIn.StartAsync();
+        using var impatient = Client(standIn, TimeSpan.FromMilliseconds(300));
+        using var patient = Client(standIn);
+        standIn.AnswerLateNext(AblyRestEndpoint.RequestToken, TimeSpan.FromSeconds(5));
+        var tokenRequest = SignedTokenRequest(Secret, standIn.Now.ToUnixTimeMilliseconds(), "alice");
+
+        // Act
+        var timedOut = await Assert.ThrowsAnyAsync<TaskCanceledException>(() => impatient.PostAsync(TokenPath(), JsonBody(tokenRequest), Cancel));
+        var replayed = await patient.PostAsync(TokenPath(), JsonBody(tokenRequest), Cancel);
+        var stopwatch = Stopwatch.StartNew();
+        var resigned = await patient.PostAsync(TokenPath(), JsonBody(SignedTokenRequest(Secret, standIn.Now.ToUnixTimeMilliseconds(), "alice")), Cancel);
+
+        // Assert
+        Assert.IsType<TimeoutException>(timedOut.InnerException);
+        await AssertAblyErrorAsync(replayed, HttpStatusCode.Unauthorized, 40105);
+        Assert.Equal(HttpStatusCode.OK, resigned.StatusCode);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2), $"the next call waited {stopwatch.Elapsed}");
+        Assert.Equal(tokenRequest["nonce"]!.GetValue<string>(), standIn.TokenCalls[0].Nonce);
+        Assert.Equal(2, standIn.TokenCalls.Count);
+    }
+
+    [Fact]
+    public async Task RewriteNextAnswer_Changes_Only_The_Next_Success_Body_After_The_Call_Was_Recorded()
+    {
+        // Arrange
+        await using var standIn = await AblyRestStandIn.StartAsync();
+        using var client = Client(standIn);
+        standIn.RewriteNextAnswer(AblyRestEndpoint.RequestToken, body => body.Replace("\"alice\"", "\"mallory\"", StringComparison.Ordinal));
+
+        // Act
+        var rewritten = await client.PostAsync(TokenPath(), JsonBody(SignedTokenRequest(Secret, standIn.Now.ToUnixTimeMilliseconds(), "alice")), Cancel);
+        var plain = await client.PostAsync(TokenPath(), JsonBody(SignedTokenRequest(Secret, standIn.Now.ToUnixTimeMilliseconds(), "alice")), Cancel);
+
+        // Assert
+        Assert.Equal(HttpStatusCode.OK, rewritten.StatusCode);
+        Assert.Equal("mallory", JsonNode.Parse(await rewritten.Content.ReadAsStringAsync(Cancel))!["clientId"]!.GetValue<string>());
+        Assert.Equal("alice", JsonNode.Parse(await plain.Content.ReadAsStringAsync(Cancel))!["clientId"]!.GetValue<string>());
+        Assert.Equal(["alice", "alice"], standIn.TokenCalls.Select(c => c.Details.ClientId));
     }
 
     [Fact]
@@ -868,6 +979,10 @@ public sealed class AblyRestStandInTests
         standIn.AddKey(OtherKey);
         standIn.ClockOffset = TimeSpan.FromHours(1);
         standIn.FailUntilReset(AblyRestEndpoint.RevokeTokens);
+        standIn.FailNextAfterChecks(AblyRestEndpoint.RequestToken);
+        standIn.AnswerLateNext(AblyRestEndpoint.RequestToken, TimeSpan.FromMinutes(1));
+        standIn.RewriteNextAnswer(AblyRestEndpoint.RequestToken, _ => "not json");
+        standIn.SetKeyCapability(KeyName, """{"news":["subscribe"]}""");
 
         // Act
         standIn.Reset();
@@ -878,7 +993,7 @@ public sealed class AblyRestStandInTests
         Assert.Equal(HttpStatusCode.Created, revoke.StatusCode);
         Assert.Equal(HttpStatusCode.OK, sameNonceAgain.StatusCode);
         Assert.Equal(TimeSpan.Zero, standIn.ClockOffset);
-        Assert.Equal([KeyName], standIn.Keys.Select(k => k.Name));
+        Assert.Equal([(KeyName, (string?)null)], standIn.Keys.Select(k => (k.Name, k.Capability)));
         Assert.Single(standIn.RevokeCalls);
         Assert.Single(standIn.TokenCalls);
         Assert.Empty(standIn.Rejections);

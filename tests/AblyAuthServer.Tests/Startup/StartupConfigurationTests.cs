@@ -181,6 +181,31 @@ public sealed class StartupConfigurationTests
         Assert.DoesNotContain("secret", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:00:00.1")]
+    [InlineData("00:01:01")]
+    public void Ably_AblyTokenTimeout_Must_Leave_Room_For_Two_Attempts_And_Stay_Under_A_Minute(string timeout)
+    {
+        var error = StartupChecks.Failure(new() { ["Ably:AblyTokens"] = "true", ["Ably:AblyTokenTimeout"] = timeout });
+
+        Assert.Equal(
+            "Ably:AblyTokenTimeout (ABLY__ABLYTOKENTIMEOUT) must be between 00:00:00.2 and 00:01:00 (keep it below Hosting:RequestTimeout).",
+            Assert.Single(error.Failures));
+    }
+
+    [Fact]
+    public void Ably_Tokens_Call_Ably_With_Attempts_Of_At_Most_Half_The_Token_Timeout_Under_The_Request_Timeout()
+    {
+        using var on = StartupChecks.Services(new() { ["Ably:AblyTokens"] = "true" });
+        using var quick = StartupChecks.Services(new() { ["Ably:AblyTokens"] = "true", ["Ably:RestTimeout"] = "00:00:01" });
+
+        var options = on.GetRequiredService<IOptions<AblyOptions>>().Value;
+        Assert.True(options.CallsAbly);
+        Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(2500)), (options.AblyTokenTimeout, options.AblyTokenAttemptTimeout));
+        Assert.True(options.AblyTokenTimeout < new AblyAuthServer.Hosting.HostingOptions().RequestTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(1), quick.GetRequiredService<IOptions<AblyOptions>>().Value.AblyTokenAttemptTimeout);
+    }
+
     [Fact]
     public void Revocable_Mode_Accepts_One_Hour_And_The_Defaults_Call_Nothing()
     {
@@ -190,7 +215,7 @@ public sealed class StartupConfigurationTests
         var options = revocable.GetRequiredService<IOptions<AblyOptions>>().Value;
         var defaults = plain.GetRequiredService<IOptions<AblyOptions>>().Value;
         Assert.Equal((TimeSpan.FromHours(1), "https://main.realtime.ably.net", true), (options.MaxTtl, options.RestHost, options.CallsAbly));
-        Assert.Equal((false, false, false), (defaults.Revocable, defaults.ClockCheck, defaults.CallsAbly));
+        Assert.Equal((false, false, false, false), (defaults.Revocable, defaults.ClockCheck, defaults.AblyTokens, defaults.CallsAbly));
         Assert.Equal((TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(30)), (defaults.RevocationAlertAfter, defaults.MaxClockSkew));
     }
 

@@ -130,6 +130,21 @@ export async function fetchEmbeddedToken(client, sessionToken, params) {
 }
 
 /**
+ * An Ably Token the server obtained from Ably for the session: POST /ably/token-details with the params as a JSON body.
+ * @param {AblyAuthClient} client
+ * @param {string} sessionToken
+ * @param {TokenParams} [params]
+ * @returns {Promise<Schemas['TokenDetails']>}
+ */
+export async function fetchTokenDetails(client, sessionToken, params) {
+  const result = await client.POST('/ably/token-details', { body: tokenParameters(params), headers: bearer(sessionToken) });
+  if (!result.data) {
+    throw failure(result, '/ably/token-details');
+  }
+  return result.data;
+}
+
+/**
  * The discovery document and the key set it names, as typed by the document (anonymous, no credentials).
  * @param {AblyAuthClient} client
  * @returns {Promise<{ discovery: Schemas['OpenIdConfiguration'], keySet: Schemas['PublicJsonWebKeySet'] }>}

@@ -12,7 +12,9 @@
 //                                       mismatch or key mismatch → 401/40101), timestamp within 2 min (401/40104), nonce
 //                                       >= 16 chars and unused (401/40105), ttl <= 24 h and <= 1 h for revocable keys,
 //                                       capability a JSON string of {resource: [ops...]} (400/40003). 200 TokenDetails
-//                                       {token, keyName, issued, expires, capability, clientId}.
+//                                       {token, keyName, issued, expires, capability, clientId}; the capability is the
+//                                       request's intersected with the key's (a key may name one), and nothing left of
+//                                       it is 401/40160.
 //   GET  /time                          [ms] on the stand-in's clock (real clock + offset), which every check uses.
 //   POST /channels/{name}/messages      checks the Bearer token (a JWT verified with its key's secret via jose, or a token
 //                                       this stand-in issued) is current, not revoked (401/40141) and allows publish there
@@ -24,7 +26,8 @@
 // Every error is Ably's wire shape: exactly `application/json`, {error: {message, code, statusCode, href}}, and the
 // X-Ably-ErrorCode / X-Ably-ErrorMessage headers. No key secret is ever logged, recorded or echoed.
 //
-// startFakeAblyRest({ keys = [TEST_KEY.full], revocableTokens = true }) → Promise of an object with:
+// startFakeAblyRest({ keys = [TEST_KEY.full | { key, revocableTokens?, capability? }], revocableTokens = true })
+// → Promise of an object with:
 //   port, baseUrl                          where it listens (127.0.0.1, a free port)
 //   calls.{revokeTokens,requestToken,time,publish}   accepted calls, in order (arrays, cleared in place by reset())
 //   publishes, tokenExchanges              the same arrays as calls.publish and calls.requestToken
@@ -37,7 +40,9 @@
 //   hang(endpoint?)                        never answer until clearFaults()/reset()/close(); held requests then carry on
 //   clearFaults()                          ends failures, failing targets, delays and hangs
 //   setClockOffset(ms), clockOffset, now() the stand-in's clock = Date.now() + offset
-//   addKey(key, {revocableTokens = true}), removeKey(keyName), setRevocableTokens(keyName, enabled), keys()
+//   addKey(key, {revocableTokens = true, capability}), removeKey(keyName), setRevocableTokens(keyName, enabled),
+//   setKeyCapability(keyName, capability), keys()   a key's capability is a JSON string; none means every operation on
+//                                       every resource (KEY_CAPABILITY)
 //   reset()                                back to how it started: keys, clock, no faults, no calls, no nonces seen
 //   close()
 // Endpoint names: 'revokeTokens', 'requestToken', 'time', 'publish'. ably-js must use `useBinaryProtocol: false`:
@@ -65,7 +70,9 @@ export const LIMITS = Object.freeze({
   maxRevocableTokenTtlMs: 60 * 60_000,
 });
 
-/** Every key's capability: Ably supplies the key's capability to a TokenRequest that names none. */
+/**
+ * A key's capability unless it names one: Ably supplies the key's capability to a TokenRequest that names none.
+ */
 export const KEY_CAPABILITY = '{"[*]*":["*"]}';
 
 const MAX_BODY_BYTES = 256 * 1024;
@@ -90,17 +97,53 @@ export function tokenRequestMac({ keyName, ttl, capability, clientId, timestamp,
   return createHmac('sha256', Buffer.from(secret, 'utf8')).update(signText, 'utf8').digest('base64');
 }
 
-/** `appId.keyId:secret` (or `{ key, revocableTokens }`) → { name, secret, revocableTokens }. */
-function parseKey(key, revocableTokens = true) {
+/** `appId.keyId:secret` (or `{ key, revocableTokens, capability }`) → { name, secret, revocableTokens, capability }. */
+function parseKey(key, revocableTokens = true, capability = null) {
   if (typeof key === 'object' && key !== null) {
-    return parseKey(key.key, key.revocableTokens ?? revocableTokens);
+    return parseKey(key.key, key.revocableTokens ?? revocableTokens, key.capability ?? capability);
   }
   const match = /^([^.:]+\.[^.:]+):(.+)$/.exec(String(key));
   if (!match) {
     // Not the key itself: the message would then carry the secret.
     throw new Error('An Ably key has the form appId.keyId:secret');
   }
-  return { name: match[1], secret: match[2], revocableTokens: Boolean(revocableTokens) };
+  return { name: match[1], secret: match[2], revocableTokens: Boolean(revocableTokens), capability: capability ?? null };
+}
+
+/**
+ * What a key with `keyCapability` grants of `requested` (both JSON strings), as canonical JSON, or null when nothing:
+ * resource by resource (the narrower of two patterns where one covers the other) and operation by operation (`*` on
+ * either side stands for all). Written apart from the server's own intersection, so the two can disagree; it knows
+ * `[*]*`, `*`, trailing `:*` and exact names, which is what the tests use.
+ */
+export function intersectCapabilities(keyCapability, requested) {
+  const covers = (pattern, resource) =>
+    pattern === resource ||
+    pattern === '[*]*' ||
+    (pattern === '*' && !resource.startsWith('[')) ||
+    (pattern.endsWith(':*') && resource.startsWith(pattern.slice(0, -1)));
+  const result = new Map();
+  for (const [resource, operations] of Object.entries(JSON.parse(requested))) {
+    for (const [keyResource, keyOperations] of Object.entries(JSON.parse(keyCapability))) {
+      const common = covers(keyResource, resource) ? resource : covers(resource, keyResource) ? keyResource : null;
+      const ops = keyOperations.includes('*')
+        ? operations
+        : operations.includes('*')
+          ? keyOperations
+          : operations.filter((op) => keyOperations.includes(op));
+      if (common !== null && ops.length > 0) {
+        result.set(common, new Set([...(result.get(common) ?? []), ...ops]));
+      }
+    }
+  }
+  if (result.size === 0) {
+    return null;
+  }
+  const canonical = {};
+  for (const resource of [...result.keys()].sort()) {
+    canonical[resource] = [...result.get(resource)].sort();
+  }
+  return JSON.stringify(canonical);
 }
 
 function sameSecret(expected, actual) {
@@ -395,13 +438,21 @@ export async function startFakeAblyRest({ keys = [TEST_KEY.full], revocableToken
     if (capability !== undefined) {
       validateCapability(capability);
     }
+    // A key with every capability leaves the request's text as it came; a narrower key gives the intersection.
+    let issuedCapability = capability ?? key.capability ?? KEY_CAPABILITY;
+    if (capability !== undefined && key.capability) {
+      issuedCapability = intersectCapabilities(key.capability, capability);
+      if (issuedCapability === null) {
+        throw new AblyError(401, 40160, 'Unable to issue token: the requested capability is not permitted by the key');
+      }
+    }
 
     const details = {
       token: `standin-${randomBytes(12).toString('hex')}`,
       keyName,
       issued: nowMs,
       expires: nowMs + (ttl ?? LIMITS.defaultTokenTtlMs),
-      capability: capability ?? KEY_CAPABILITY,
+      capability: issuedCapability,
       clientId,
     };
     issuedTokens.set(details.token, details);
@@ -686,8 +737,8 @@ export async function startFakeAblyRest({ keys = [TEST_KEY.full], revocableToken
     },
     now,
 
-    addKey(key, { revocableTokens: revocable = true } = {}) {
-      const parsed = parseKey(key, revocable);
+    addKey(key, { revocableTokens: revocable = true, capability } = {}) {
+      const parsed = parseKey(key, revocable, capability);
       knownKeys.set(parsed.name, parsed);
     },
     removeKey(keyName) {
@@ -698,9 +749,15 @@ export async function startFakeAblyRest({ keys = [TEST_KEY.full], revocableToken
       if (!key) throw new Error(`No key ${keyName}`);
       key.revocableTokens = Boolean(enabled);
     },
-    /** Names and flags only: the secrets stay inside. */
+    setKeyCapability(keyName, capability) {
+      const key = knownKeys.get(keyName);
+      if (!key) throw new Error(`No key ${keyName}`);
+      key.capability = capability ?? null;
+    },
+    /** Names, flags and capabilities (when a key names one) only: the secrets stay inside. */
     keys() {
-      return [...knownKeys.values()].map(({ name, revocableTokens: revocable }) => ({ name, revocableTokens: revocable }));
+      return [...knownKeys.values()].map(({ name, revocableTokens: revocable, capability }) =>
+        capability ? { name, revocableTokens: revocable, capability } : { name, revocableTokens: revocable });
     },
 
     reset() {

@@ -448,6 +448,33 @@ describe('POST /keys/{keyName}/requestToken', () => {
     });
   }
 
+  test("a key naming a narrower capability issues the intersection, and its own when none is asked", async () => {
+    host.setKeyCapability(TEST_KEY.name, '{"chat:*":["publish","subscribe"],"news":["subscribe"]}');
+    const requested = '{"*":["subscribe"],"chat:lobby":["*"],"private:alice":["publish"]}';
+
+    const narrowed = await requestToken(signedTokenRequest({ clientId: 'alice', capability: requested }));
+    const unnamed = await requestToken(signedTokenRequest({ clientId: 'alice' }));
+
+    // "*" meets both key resources, "chat:lobby" falls inside "chat:*", "private:alice" meets nothing.
+    assert.equal(narrowed.status, 200, narrowed.text);
+    assert.equal(narrowed.json.capability, '{"chat:*":["subscribe"],"chat:lobby":["publish","subscribe"],"news":["subscribe"]}');
+    assert.equal(unnamed.json.capability, '{"chat:*":["publish","subscribe"],"news":["subscribe"]}');
+    assert.deepEqual(host.keys(), [
+      { name: TEST_KEY.name, revocableTokens: true, capability: '{"chat:*":["publish","subscribe"],"news":["subscribe"]}' },
+    ]);
+  });
+
+  test('a capability the key does not permit at all: 401/40160, and no token is issued', async () => {
+    host.setKeyCapability(TEST_KEY.name, '{"news:*":["subscribe"]}');
+
+    const outside = await requestToken(signedTokenRequest({ clientId: 'alice', capability: '{"chat:*":["publish"]}' }));
+    const otherOperation = await requestToken(signedTokenRequest({ clientId: 'alice', capability: '{"news:today":["publish"]}' }));
+
+    assertAblyError(outside, 401, 40160, 'not permitted by the key');
+    assertAblyError(otherOperation, 401, 40160);
+    assert.equal(host.calls.requestToken.length, 0);
+  });
+
   test('a capability sent as an object rather than a JSON string: 400/40003', async () => {
     const tokenRequest = { ...signedTokenRequest(), capability: { 'chat:*': ['publish'] } };
     assertAblyError(await requestToken(tokenRequest), 400, 40003, 'capability must be a string');
@@ -668,6 +695,7 @@ describe('test controls', () => {
     host.addKey(OTHER_KEY_FULL);
     host.setClockOffset(60 * 60_000);
     host.failUntilReset('revokeTokens');
+    host.setKeyCapability(TEST_KEY.name, '{"news":["subscribe"]}');
 
     host.reset();
 

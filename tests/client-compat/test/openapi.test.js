@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { createAblyAuthClient, fetchAblyJwt, fetchEmbeddedToken, fetchTokenRequest, fetchVerificationKeys, login, logout } from '../lib/api-client.js';
+import { createAblyAuthClient, fetchAblyJwt, fetchEmbeddedToken, fetchTokenDetails, fetchTokenRequest, fetchVerificationKeys, login, logout } from '../lib/api-client.js';
 import { EXPECTED_CAPABILITY, TEST_KEY, USERS } from '../lib/config.js';
 import { tokenRequestMac } from '../lib/fake-ably-rest.js';
 import { verifyAblyJwt } from '../lib/jwt.js';
@@ -41,9 +41,11 @@ describe('OpenAPI document and a client generated from it', () => {
         'GET /.well-known/openid-configuration',
         'GET /ably/embedded-token',
         'GET /ably/token',
+        'GET /ably/token-details',
         'GET /ably/token-request',
         'POST /ably/embedded-token',
         'POST /ably/token',
+        'POST /ably/token-details',
         'POST /ably/token-request',
         'POST /auth/login',
         'POST /auth/logout',
@@ -60,12 +62,12 @@ describe('OpenAPI document and a client generated from it', () => {
 
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     const types = await readFile(GENERATED_TYPES, 'utf8');
-    for (const route of ['/auth/login', '/auth/logout', '/ably/token', '/ably/token-request', '/ably/embedded-token', '/.well-known/jwks.json']) {
+    for (const route of ['/auth/login', '/auth/logout', '/ably/token', '/ably/token-request', '/ably/token-details', '/ably/embedded-token', '/.well-known/jwks.json']) {
       assert.ok(types.includes(`"${route}": {`), `generated types declare ${route}`);
     }
   });
 
-  test('the typed client logs in and fetches a JWT and a TokenRequest', async () => {
+  test('the typed client logs in and fetches a JWT and a TokenRequest, and is told Ably Tokens are off', async () => {
     const client = createAblyAuthClient(baseUrl);
 
     const session = await login(client, USERS.member);
@@ -85,6 +87,9 @@ describe('OpenAPI document and a client generated from it', () => {
     assert.equal(tokenRequest.mac, tokenRequestMac(tokenRequest, TEST_KEY.secret));
     assert.equal(narrowedRequest.ttl, 120_000);
     assert.equal(narrowedRequest.mac, tokenRequestMac(narrowedRequest, TEST_KEY.secret));
+
+    // The shared server runs the default configuration: Ably Tokens are off, and the problem's detail says so.
+    await assert.rejects(fetchTokenDetails(client, session.sessionToken), /answered 404 .*Ably:AblyTokens/);
 
     assert.equal(await logout(client, session.sessionToken), true);
     await assert.rejects(fetchAblyJwt(client, session.sessionToken), /answered 401/);

@@ -34,7 +34,7 @@ public sealed class AuthMetrics
     public AuthMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
-        _tokensIssued = meter.CreateCounter<long>("ably_auth.tokens.issued", "{token}", "Ably JWTs and TokenRequests issued, by kind (jwt, token-request), the caller's roles and source (account, or the identity provider's iss).");
+        _tokensIssued = meter.CreateCounter<long>("ably_auth.tokens.issued", "{token}", "Ably JWTs, TokenRequests and Ably Tokens issued, by kind (jwt, token-request, token-details), the caller's roles and source (account, or the identity provider's iss).");
         _issuerRefusals = meter.CreateCounter<long>("ably_auth.issuer.refusals", "{request}", "Identity-provider tokens refused, by issuer and reason (invalid, unavailable, forbidden).");
         _loginsFailed = meter.CreateCounter<long>("ably_auth.logins.failed", "{attempt}", "Password checks that failed (login and Basic), by reason (invalid, locked-out).");
         _lockouts = meter.CreateCounter<long>("ably_auth.lockouts", "{lockout}", "User names locked out after too many failed attempts.");
@@ -43,7 +43,7 @@ public sealed class AuthMetrics
         _revocationsDelivered = meter.CreateCounter<long>("ably_auth.revocations.delivered", "{revocation}", "Revocations Ably accepted, by reason (logout, set-password, disable, remove, revoke-tokens).");
         _revocationsExpired = meter.CreateCounter<long>("ably_auth.revocations.expired", "{revocation}", "Revocations dropped undelivered because every token they covered had expired, by reason.");
         _revocationsFailed = meter.CreateCounter<long>("ably_auth.revocations.failed", "{revocation}", "Revocations Ably refused for good (kept as Failed in the outbox), by reason and Ably error code.");
-        _ablyRestErrors = meter.CreateCounter<long>("ably_auth.ably_rest.errors", "{error}", "Failed calls to Ably's REST API, by endpoint and Ably error code (or timeout, unreachable).");
+        _ablyRestErrors = meter.CreateCounter<long>("ably_auth.ably_rest.errors", "{error}", "Failed calls to Ably's REST API, by endpoint and Ably error code (or timeout, unreachable, invalid-answer, circuit-open).");
         meter.CreateObservableGauge("ably_auth.revocations.pending", () => Observe(_revocationBacklog, b => (long)b.Pending), "{revocation}",
             "Revocations in the outbox not yet delivered, as this replica's worker last read it.");
         meter.CreateObservableGauge("ably_auth.revocations.oldest_pending_age", () => Observe(_revocationBacklog, b => b.OldestAgeSeconds), "s",
@@ -52,7 +52,7 @@ public sealed class AuthMetrics
             "Ably's clock minus the local clock, as last measured (Ably:ClockCheck).");
     }
 
-    /// <param name="kind"><c>jwt</c> or <c>token-request</c>.</param>
+    /// <param name="kind"><c>jwt</c>, <c>token-request</c> or <c>token-details</c>.</param>
     /// <param name="roles">The caller's roles, joined in order into one tag (the set of role combinations is small).</param>
     /// <param name="issuer">The identity provider that vouched for the caller, or null for an account of this server.</param>
     public void TokenIssued(string kind, IEnumerable<string> roles, string? issuer = null) =>
@@ -82,8 +82,11 @@ public sealed class AuthMetrics
     public void RevocationFailed(string reason, int code) =>
         _revocationsFailed.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("code", code.ToString(CultureInfo.InvariantCulture)));
 
-    /// <param name="endpoint"><c>revokeTokens</c> or <c>time</c>.</param>
-    /// <param name="code">Ably's error code, or <c>timeout</c> / <c>unreachable</c> when no answer came.</param>
+    /// <param name="endpoint"><c>revokeTokens</c>, <c>requestToken</c> or <c>time</c>.</param>
+    /// <param name="code">
+    /// Ably's error code; <c>timeout</c> / <c>unreachable</c> when no answer came; <c>invalid-answer</c> when the answer
+    /// could not be used; <c>circuit-open</c> when the call was not made because recent calls kept failing.
+    /// </param>
     public void AblyRestError(string endpoint, string code) =>
         _ablyRestErrors.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint), new KeyValuePair<string, object?>("code", code));
 
