@@ -42,6 +42,7 @@ public static class IdentityProviderSetup
     public static IServiceCollection AddIdentityProviders(this IServiceCollection services)
     {
         services.AddSingleton<ICallerSource, IssuerCallerSource>();
+        services.AddSingleton<VerifiedIssuerTokens>();
         services.AddOptions<AuthenticationOptions>().Configure<IOptions<CallerAuthOptions>>((authentication, callers) =>
         {
             for (var i = 0; i < callers.Value.Issuers.Count; i++)
@@ -51,6 +52,7 @@ public static class IdentityProviderSetup
         });
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, IssuerBearerOptionsSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, JwtBearerPostConfigureOptions>());
+        services.AddSingleton<IPostConfigureOptions<JwtBearerOptions>, RetiredKeysRefused>();
         return services;
     }
 
@@ -74,7 +76,8 @@ public static class IdentityProviderSetup
     }
 
     /// <summary>The JwtBearer options of each provider's scheme.</summary>
-    private sealed class IssuerBearerOptionsSetup(IOptions<CallerAuthOptions> callers, PolicySet policies, AuthMetrics metrics, TimeProvider time)
+    private sealed class IssuerBearerOptionsSetup(
+        IOptions<CallerAuthOptions> callers, PolicySet policies, AuthMetrics metrics, VerifiedIssuerTokens verified, TimeProvider time)
         : IConfigureNamedOptions<JwtBearerOptions>
     {
         public void Configure(JwtBearerOptions options)
@@ -99,7 +102,7 @@ public static class IdentityProviderSetup
             options.RefreshOnIssuerKeyNotFound = true;
             options.RefreshInterval = KeyRefreshInterval;
             options.SaveToken = false;
-            options.Events = new IssuerBearerEvents(issuer, policies, metrics);
+            options.Events = new IssuerBearerEvents(issuer, policies, metrics, verified);
             options.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = issuer.ExpectedIssuer,
@@ -123,6 +126,22 @@ public static class IdentityProviderSetup
             else
             {
                 options.Authority = issuer.Authority;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs after the framework's post-configuration has made each provider's configuration manager. By default a
+    /// signature that fails on the provider's current keys is tried again on every configuration fetched in the last hour
+    /// ("last known good"), so a key the provider has withdrawn would still be accepted; a withdrawn key is refused here.
+    /// </summary>
+    private sealed class RetiredKeysRefused : IPostConfigureOptions<JwtBearerOptions>
+    {
+        public void PostConfigure(string? name, JwtBearerOptions options)
+        {
+            if (name is not null && name.StartsWith(SchemePrefix, StringComparison.Ordinal) && options.ConfigurationManager is BaseConfigurationManager manager)
+            {
+                manager.UseLastKnownGoodConfiguration = false;
             }
         }
     }

@@ -13,12 +13,31 @@ namespace AblyAuthServer.Authentication.IdentityProviders;
 /// acceptable now (expired, wrong audience, bad signature, unknown key) gets 401, so the SDK asks the app for a fresh
 /// one; a provider that cannot be reached gets 503; a caller that can never get a token gets 403.
 /// </summary>
-internal sealed class IssuerBearerEvents(IssuerOptions issuer, PolicySet policies, AuthMetrics metrics) : JwtBearerEvents
+internal sealed class IssuerBearerEvents(IssuerOptions issuer, PolicySet policies, AuthMetrics metrics, VerifiedIssuerTokens verified) : JwtBearerEvents
 {
     public const string InvalidTokenDetail =
         "The identity provider's token is not acceptable now (expired or not yet valid, another issuer or audience, or a signature that does not verify): get a fresh token from the provider and ask again.";
 
     private const string UnavailableKey = "AblyAuthServer.IssuerUnavailable";
+
+    /// <summary>A token this replica verified before, still within its exp and signed by a key still published, is not verified again.</summary>
+    public override async Task MessageReceived(MessageReceivedContext context)
+    {
+        if (BearerToken(context.Request) is not { } token || verified.Find(context.Scheme.Name, token) is not { } entry)
+        {
+            return;
+        }
+
+        if (entry.KeyId is { } keyId && !await IsPublishedAsync(context.Options, keyId, context.HttpContext.RequestAborted))
+        {
+            verified.Remove(token);
+            return;
+        }
+
+        Accept(context.HttpContext, entry.Caller);
+        context.Principal = entry.Caller.ToPrincipal(context.Scheme.Name);
+        context.Success();
+    }
 
     public override Task TokenValidated(TokenValidatedContext context)
     {
@@ -40,13 +59,18 @@ internal sealed class IssuerBearerEvents(IssuerOptions issuer, PolicySet policie
         }
 
         var caller = IssuerCallers.From(token, issuer, policies);
-        if (caller.Refusal is not null)
+        Accept(context.HttpContext, caller);
+        context.Principal = caller.ToPrincipal(context.Scheme.Name);
+
+        // A provider with a shared secret has one key for the process's life; one with published keys must still publish
+        // the token's key when the cached entry is used, so a token without a kid is verified every time.
+        var keyId = token.SigningKey?.KeyId is { Length: > 0 } signingKeyId ? signingKeyId : token.Kid is { Length: > 0 } kid ? kid : null;
+        if (keyId is not null || issuer.SymmetricKey is not null)
         {
-            metrics.IssuerTokenRefused(issuer.ExpectedIssuer, "forbidden");
+            verified.Add(token.EncodedToken, new VerifiedIssuerTokens.Entry(
+                context.Scheme.Name, caller, issuer.SymmetricKey is null ? keyId : null, new DateTimeOffset(token.ValidTo, TimeSpan.Zero)));
         }
 
-        context.HttpContext.Features.Set(caller);
-        context.Principal = caller.ToPrincipal(context.Scheme.Name);
         return Task.CompletedTask;
     }
 
@@ -87,4 +111,48 @@ internal sealed class IssuerBearerEvents(IssuerOptions issuer, PolicySet policie
     }
 
     public override Task Forbidden(ForbiddenContext context) => CallerSchemes.ForbidAsync(context.HttpContext);
+
+    private void Accept(HttpContext context, AuthenticatedCaller caller)
+    {
+        if (caller.Refusal is not null)
+        {
+            metrics.IssuerTokenRefused(issuer.ExpectedIssuer, "forbidden");
+        }
+
+        context.Features.Set(caller);
+    }
+
+    /// <summary>The bearer value as the JwtBearer handler reads it: after the scheme name, trimmed.</summary>
+    private static string? BearerToken(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+    }
+
+    /// <summary>Whether the provider's current keys (as the handler last fetched them) still include <paramref name="keyId"/>.</summary>
+    private static async Task<bool> IsPublishedAsync(JwtBearerOptions options, string keyId, CancellationToken cancellationToken)
+    {
+        if (options.ConfigurationManager is not { } manager)
+        {
+            return false;
+        }
+
+        try
+        {
+            var configuration = await manager.GetConfigurationAsync(cancellationToken);
+            foreach (var key in configuration.SigningKeys)
+            {
+                if (key.KeyId == keyId)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TaskCanceledException)
+        {
+            // The keys cannot be had now: verify the token the full way, which answers as the provider's state deserves.
+        }
+
+        return false;
+    }
 }
