@@ -19,6 +19,30 @@ internal sealed class DirectConsoleLogger(string category, DirectConsoleLoggerPr
             return;
         }
 
+        try
+        {
+            // The json format, once the buffer is installed, goes straight to UTF-8; other formats through their formatter.
+            if (provider.JsonOptions is { } json && logLevel < provider.StandardErrorThreshold && BufferedConsoleOutput.Writer is { } output)
+            {
+                var line = JsonLogLine.Format(json, logLevel, category, eventId, state, exception, formatter, provider.Scopes);
+                if (!line.IsEmpty)
+                {
+                    output.WriteUtf8(line);
+                }
+
+                return;
+            }
+
+            WriteFormatted(logLevel, eventId, state, exception, formatter);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // stdout is gone (its reader went away): logging must never fail the request that logs.
+        }
+    }
+
+    private void WriteFormatted<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
         var line = t_line ??= new StringWriter(CultureInfo.InvariantCulture);
         var text = line.GetStringBuilder();
         try
@@ -28,10 +52,6 @@ internal sealed class DirectConsoleLogger(string category, DirectConsoleLoggerPr
             {
                 (logLevel >= provider.StandardErrorThreshold ? Console.Error : Console.Out).Write(text);
             }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
-        {
-            // stdout is gone (its reader went away): logging must never fail the request that logs.
         }
         finally
         {
