@@ -70,6 +70,21 @@ public sealed class JsonLogLineTests
         Assert.True(line.IsEmpty);
     }
 
+    [Theory]
+    [InlineData("2026-12-07T16:40:05.0000000+00:00")]
+    [InlineData("2026-01-31T23:59:59.9999999+00:00")]
+    [InlineData("2026-06-15T08:07:06.0420000+02:00")]
+    [InlineData("0001-01-01T00:00:00.0010000+00:00")]
+    public void The_Default_Timestamp_Format_Is_Written_As_The_Format_String_Would_Write_It(string instant)
+    {
+        var now = DateTimeOffset.Parse(instant, System.Globalization.CultureInfo.InvariantCulture);
+        Span<char> text = stackalloc char[64];
+
+        Assert.True(JsonLogLine.TryFormatTimestamp(now, JsonLogLine.IsoMilliseconds, text, out var written));
+
+        Assert.Equal(now.ToString(JsonLogLine.IsoMilliseconds, System.Globalization.CultureInfo.InvariantCulture), text[..written].ToString());
+    }
+
     private static (JsonElement Ours, JsonElement Framework) BothLines(LogLevel level, EventId eventId, Exception? exception)
     {
         var scopes = new LoggerExternalScopeProvider();
