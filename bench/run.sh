@@ -91,6 +91,17 @@ log "publishing bench/Baseline (Release)"
 dotnet publish "$ROOT/bench/Baseline" -c Release -o "$BASELINE_DIR" --nologo -v quiet >"$WORK/publish-baseline.log" 2>&1 \
   || { cat "$WORK/publish-baseline.log" >&2; die "baseline publish failed"; }
 
+# --- pinned mode first: the server alone on one core ---------------------------------------------------------------
+MODE=${BENCH_MODE:-all}                   # all (pinned, then shared) | pinned | shared
+case $MODE in all | pinned | shared) ;; *) die "BENCH_MODE must be all, pinned or shared, not '$MODE'" ;; esac
+if [[ $MODE != shared ]]; then
+  BENCH_SERVER_DIR=$SERVER_DIR BENCH_BASELINE_DIR=$BASELINE_DIR BENCH_OUT=$WORK/pinned.md "$ROOT/bench/pinned.sh"
+  if [[ $MODE == pinned ]]; then
+    mkdir -p "$(dirname "$OUT")" && cp "$WORK/pinned.md" "$OUT" && log "written to $OUT"
+    exit 0
+  fi
+fi
+
 # --- stores -----------------------------------------------------------------------------------------------------
 DATA=$WORK/data
 mkdir -p "$DATA"
@@ -355,6 +366,10 @@ rss_mb=$(awk -v k="$RSS_HWM_KB" 'BEGIN { printf "%.1f", k / 1024 }')
   echo "VmHWM after the login scenarios too: $(awk -v k="$RSS_HWM_END_KB" 'BEGIN { printf "%.1f", k / 1024 }') MB. Ready time is polled with curl every ~10 ms (resolution ~15 ms)."
 } >"$WORK/report.md"
 
+if [[ -f $WORK/pinned.md ]]; then
+  { cat "$WORK/pinned.md"; echo; echo "### Shared mode: wrk and the server on the same $(nproc) CPUs"; echo; cat "$WORK/report.md"; } >"$WORK/full.md"
+  mv "$WORK/full.md" "$WORK/report.md"
+fi
 mkdir -p "$(dirname "$OUT")"
 cp "$WORK/report.md" "$OUT"
 if [[ -n ${BENCH_RAW_DIR:-} ]]; then

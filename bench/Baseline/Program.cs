@@ -3,4 +3,6 @@
 var builder = WebApplication.CreateBuilder(args);
 var app = builder.Build();
 app.MapGet("/", () => "ok");
+// For bench/pinned.sh's warm-up: it waits until the JIT has stopped compiling (tiering has settled).
+app.MapGet("/jit-methods", () => System.Runtime.JitInfo.GetCompiledMethodCount().ToString(System.Globalization.CultureInfo.InvariantCulture));
 app.Run();
