@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using AblyAuthServer.Authentication;
 using AblyAuthServer.Policies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.WebUtilities;
@@ -55,42 +56,11 @@ public sealed class SessionTokens(IDataProtectionProvider protection) : IDisposa
     /// <see cref="MaxTokenLength"/> characters, and zero bits after the last byte. Every other spelling of the same
     /// bytes is refused, so a client cannot mint cache keys (or log lines) by re-spelling one token.
     /// </summary>
-    public static bool IsCanonical(string token)
-    {
-        if (token.Length is 0 or > MaxTokenLength || token.Length % 4 == 1)
-        {
-            return false;
-        }
-
-        foreach (var c in token)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            {
-                return false;
-            }
-        }
-
-        var last = Base64UrlValue(token[^1]);
-        return (token.Length % 4) switch
-        {
-            2 => (last & 0b1111) == 0,
-            3 => (last & 0b11) == 0,
-            _ => true,
-        };
-    }
+    public static bool IsCanonical(string token) => token.Length <= MaxTokenLength && CanonicalBase64Url.IsCanonical(token);
 
     public void Dispose() => _verified.Dispose();
 
     public static string NewSessionId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-
-    private static int Base64UrlValue(char c) => c switch
-    {
-        >= 'A' and <= 'Z' => c - 'A',
-        >= 'a' and <= 'z' => c - 'a' + 26,
-        >= '0' and <= '9' => c - '0' + 52,
-        '-' => 62,
-        _ => 63,
-    };
 
     private static long EstimatedBytes(string token, SessionTicket ticket) =>
         256 + (2L * (token.Length + ticket.SessionId.Length + ticket.Account.UserId.Length + ticket.Account.UserName.Length

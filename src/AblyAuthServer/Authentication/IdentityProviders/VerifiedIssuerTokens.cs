@@ -74,7 +74,7 @@ public sealed class VerifiedIssuerTokens(TimeProvider time) : IDisposable
         {
             var end = token.IndexOf('.');
             var segment = end < 0 ? token : token[..end];
-            if (!IsCanonicalSegment(segment) || ++segments > 3)
+            if (!CanonicalBase64Url.IsCanonical(segment) || ++segments > 3)
             {
                 return false;
             }
@@ -89,39 +89,6 @@ public sealed class VerifiedIssuerTokens(TimeProvider time) : IDisposable
     }
 
     public void Dispose() => _verified.Dispose();
-
-    private static bool IsCanonicalSegment(ReadOnlySpan<char> segment)
-    {
-        if (segment.IsEmpty || segment.Length % 4 == 1)
-        {
-            return false;
-        }
-
-        foreach (var c in segment)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            {
-                return false;
-            }
-        }
-
-        var last = Base64UrlValue(segment[^1]);
-        return (segment.Length % 4) switch
-        {
-            2 => (last & 0b1111) == 0,
-            3 => (last & 0b11) == 0,
-            _ => true,
-        };
-    }
-
-    private static int Base64UrlValue(char c) => c switch
-    {
-        >= 'A' and <= 'Z' => c - 'A',
-        >= 'a' and <= 'z' => c - 'a' + 26,
-        >= '0' and <= '9' => c - '0' + 52,
-        '-' => 62,
-        _ => 63,
-    };
 
     private static long EstimatedBytes(string token, Entry entry)
     {
