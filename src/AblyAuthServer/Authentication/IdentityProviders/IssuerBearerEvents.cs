@@ -148,7 +148,7 @@ internal sealed class IssuerBearerEvents(IssuerOptions issuer, PolicySet policie
                 }
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (e is InvalidOperationException or HttpRequestException or OperationCanceledException)
         {
             // The keys cannot be had now: verify the token the full way, which answers as the provider's state deserves.
         }

@@ -26,7 +26,7 @@ internal static class JsonLogLine
     private static Utf8JsonWriter? t_writer;
 
     [ThreadStatic]
-    private static JsonWriterOptions t_writerOptions;
+    private static JsonConsoleFormatterOptions? t_writerOwner;
 
     /// <summary>The line for this event, ending in a newline; empty when there is nothing to say (no message, no exception).</summary>
     public static ReadOnlySpan<byte> Format<TState>(
@@ -41,7 +41,7 @@ internal static class JsonLogLine
 
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
-        var writer = WriterFor(options.JsonWriterOptions, buffer);
+        var writer = WriterFor(options, buffer);
 
         writer.WriteStartObject();
         if (options.TimestampFormat is { } timestampFormat)
@@ -139,16 +139,21 @@ internal static class JsonLogLine
         return now.TryFormat(destination, out written, format, CultureInfo.InvariantCulture);
     }
 
-    private static Utf8JsonWriter WriterFor(JsonWriterOptions options, ArrayBufferWriter<byte> buffer)
+    /// <summary>
+    /// The thread's writer, made again only when the options object changes (a configuration reload makes a new one).
+    /// Comparing the options object rather than its <see cref="JsonWriterOptions"/> keeps the struct from being boxed
+    /// and compared field by field on every line.
+    /// </summary>
+    private static Utf8JsonWriter WriterFor(JsonConsoleFormatterOptions options, ArrayBufferWriter<byte> buffer)
     {
-        if (t_writer is { } writer && t_writerOptions.Equals(options))
+        if (t_writer is { } writer && ReferenceEquals(t_writerOwner, options))
         {
             writer.Reset(buffer);
             return writer;
         }
 
-        t_writerOptions = options;
-        return t_writer = new Utf8JsonWriter(buffer, options);
+        t_writerOwner = options;
+        return t_writer = new Utf8JsonWriter(buffer, options.JsonWriterOptions);
     }
 
     private static void WriteField(Utf8JsonWriter writer, KeyValuePair<string, object?> field)
