@@ -62,7 +62,7 @@ cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 rss_kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 allocated_bytes() {
   # The runtime's own counter of bytes allocated since start (System.Runtime meter), from the metrics port.
-  curl -fsS --max-time 2 "http://127.0.0.1:$1/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes_total/ {n = $2} END {printf "%.0f", n}'
+  curl -fsS --max-time 2 "http://127.0.0.1:$1/metrics" | awk '/^dotnet_gc_heap_total_allocated_bytes_total/ {n = $2} END {if (n != "") printf "%.0f", n}'
 }
 
 wait_ready() {
@@ -161,7 +161,8 @@ run_stores() {
       log "starting throwaway PostgreSQL and Redis on 127.0.0.1 (pinned to CPU $LOAD_CPU with wrk: they serve the server, not the load)"
       "$ROOT/scripts/test-services.sh" start "$SERVICES" >"$WORK/services.log" 2>&1 || { cat "$WORK/services.log" >&2; die "PostgreSQL/Redis did not start"; }
       eval "$("$ROOT/scripts/test-services.sh" env "$SERVICES")"
-      pgrep -f "$SERVICES" | xargs -r -n1 taskset -pc "$LOAD_CPU" >/dev/null 2>&1 || true
+      # PostgreSQL's processes name their data directory; redis-server retitles itself "redis-server host:port". All threads.
+      { pgrep -f "$SERVICES"; pgrep -f "redis-server 127.0.0.1:${ABLY_AUTH_TEST_REDIS##*:}"; } | xargs -r -n1 taskset -apc "$LOAD_CPU" >/dev/null 2>&1 || true
       db_env=(
         "Accounts__Provider=Postgres"
         "Accounts__ConnectionString=${ABLY_AUTH_TEST_POSTGRES/Database=postgres/Database=ablyauth_pinned}"
@@ -203,7 +204,7 @@ run_stores() {
     "token|GET /ably/token, session Bearer|/ably/token|Authorization: Bearer $session"
     "cookie|GET /ably/token, session cookie|/ably/token|Cookie: ably_session=$cookie"
     "token-request|GET /ably/token-request, session Bearer|/ably/token-request|Authorization: Bearer $session"
-    "issuer|GET /ably/token, identity-provider Bearer (RS256)|/ably/token|Authorization: Bearer $ISSUER_TOKEN"
+    "issuer|GET /ably/token, identity-provider Bearer (one RS256 token, remembered after its first verification)|/ably/token|Authorization: Bearer $ISSUER_TOKEN"
   )
   [[ $stores == sqlite && $MODE_NAME == default ]] && rows+=("basic|GET /ably/token, Basic (a password hash per request; no target)|/ably/token|Authorization: Basic $(printf '%s:%s' "$USER_NAME" "$PASSWORD" | base64 -w0)")
   [[ $stores != sqlite || $MODE_NAME != default ]] && rows=("${rows[0]}" "${rows[2]}")
@@ -258,9 +259,9 @@ for stores in $STORES_LIST; do
 done
 
 verdict() { if ((NON_2XX_TOTAL > 0)); then echo INVALID; elif awk "BEGIN { exit !($1) }"; then echo met; else echo MISSED; fi; }
-value() { awk -v n="$2" '$1 == n {print $'"$3"'}' "$WORK/verdicts-$1" 2>/dev/null; }
+value() { awk -v n="$2" '$1 == n {print $'"$3"'}' "$WORK/verdicts-$1" 2>/dev/null || true; }
 tok=$(value sqlite-default token 2) req=$(value sqlite-default token-request 2) iss=$(value sqlite-default issuer 2)
-p99=$(value sqlite-default token 3) rss=$(awk '{ if ($4 > m) m = $4 } END { print m + 0 }' "$WORK"/verdicts-sqlite-default)
+p99=$(value sqlite-default token 3) rss=$(awk '{ if ($4 > m) m = $4 } END { print m + 0 }' "$WORK"/verdicts-sqlite-default 2>/dev/null || true)
 
 {
   echo "## bench/pinned.sh — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"

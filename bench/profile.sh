@@ -20,7 +20,11 @@ for tool in perf wrk curl taskset python3; do command -v "$tool" >/dev/null || d
 
 WORK=$(mktemp -d /tmp/ably-profile.XXXXXX)
 PID=
-cleanup() { [[ -n $PID ]] && kill "$PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK" "/tmp/perf-$PID.map"; }
+cleanup() {
+  if [[ -n $PID ]]; then kill "$PID" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  rm -rf "$WORK" "/tmp/perf-$PID.map" "/tmp/perfinfo-$PID.map"
+}
 trap cleanup EXIT
 # shellcheck source=scripts/lib/free-port.sh
 source "$ROOT/scripts/lib/free-port.sh"

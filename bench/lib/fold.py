@@ -22,11 +22,11 @@ STAGES = [
     ("Rate limiting", r"RateLimit"),
     ("Endpoint: parameter binding and handler", r"RequestDelegateFactory|TokenEndpoints|TokenParams"),
     ("  grant (policy, capability)", r"GrantResolver|PolicySet|Capability"),
-    ("  JWT minting", r"AblyJwtIssuer|JsonWebToken|HMAC|HashProvider"),
+    ("  JWT minting", r"AblyJwtIssuer|JsonWebTokenHandler::CreateToken|JwtTokenUtilities::CreateSignature|SymmetricSignatureProvider"),
     ("  TokenRequest signing", r"TokenRequestSigner"),
     ("  audit line (logging)", r"TokenAudit|DirectConsoleLogger|JsonLogLine|BufferedConsoleOutput"),
     ("  metrics (instruments, OpenTelemetry)", r"System\.Diagnostics\.Metrics\.|OpenTelemetry\.Metrics\.|Metrics::"),
-    ("Result writing (JSON, text)", r"Microsoft\.AspNetCore\.Http\.HttpResults|System\.Text\.Json"),
+    ("Result writing (JSON, text)", r"Microsoft\.AspNetCore\.Http\.HttpResults|HttpResultsHelper|HttpResponseJsonExtensions|HttpResponseWritingExtensions|ExecuteResultWriteResponse"),
     ("Identity-provider token validation", r"JwtBearer|JsonWebTokenHandler\.ValidateToken|RSA|ECDsa|IssuerCaller"),
     ("Garbage collector", r"gc_heap|GCHeap|WKS::|SVR::|GarbageCollect"),
     ("Kernel (syscalls, network)", r"\[kernel\.kallsyms\]|entry_SYSCALL|tcp_|__x64_sys"),
@@ -61,8 +61,9 @@ def main():
             continue
         total += 1
         folded[";".join(stack)] += 1
-        # Matched on the method's name (not its signature, whose parameter types would match outer frames).
-        methods = [frame.split("(", 1)[0] for frame in stack]
+        # Matched on the method's name (not its signature, whose parameter types would match outer frames); a kernel
+        # frame keeps its module, "(... [kernel.kallsyms])", which is what names it.
+        methods = [frame if "[kernel.kallsyms]" in frame else frame.split("(", 1)[0] for frame in stack]
         innermost, depth = "other (runtime, thread pool, unattributed)", -1
         for name, pattern in STAGES:
             deepest = max((i for i, method in enumerate(methods) if re.search(pattern, method)), default=-1)
