@@ -63,11 +63,30 @@ public sealed class JsonLogLineTests
     }
 
     [Fact]
-    public void An_Event_Without_Message_Or_Exception_Writes_Nothing()
+    public void An_Event_Whose_Message_Is_Null_Without_An_Exception_Writes_Nothing_And_An_Empty_Message_Is_Still_Written()
     {
-        var line = JsonLogLine.Format(Options, LogLevel.Information, "c", default, "state", null, (_, _) => string.Empty, null);
+        var none = JsonLogLine.Format(Options, LogLevel.Information, "c", default, "state", null, (_, _) => null!, null).ToArray();
+        var empty = Encoding.UTF8.GetString(JsonLogLine.Format(Options, LogLevel.Information, "c", default, "state", null, (_, _) => string.Empty, null));
 
-        Assert.True(line.IsEmpty);
+        Assert.Empty(none);
+        Assert.Equal(string.Empty, JsonDocument.Parse(empty).RootElement.GetProperty("Message").GetString());
+    }
+
+    [Fact]
+    public void Numbers_Of_Every_Kind_Are_Json_Numbers_And_Other_Values_Are_Strings()
+    {
+        var fields = new Dictionary<string, object?> { ["F"] = 1.5f, ["D"] = 2.25, ["S"] = (short)3, ["B"] = true, ["N"] = null, ["G"] = Guid.Empty };
+        var state = new LogValues("values", fields);
+
+        var line = Encoding.UTF8.GetString(JsonLogLine.Format(Options, LogLevel.Information, "c", default, state, null, LogValues.Render, null));
+
+        var written = JsonDocument.Parse(line).RootElement.GetProperty("State");
+        Assert.Equal(1.5, written.GetProperty("F").GetDouble());
+        Assert.Equal(2.25, written.GetProperty("D").GetDouble());
+        Assert.Equal(3, written.GetProperty("S").GetInt32());
+        Assert.True(written.GetProperty("B").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, written.GetProperty("N").ValueKind);
+        Assert.Equal(Guid.Empty.ToString(), written.GetProperty("G").GetString());
     }
 
     [Theory]

@@ -28,13 +28,13 @@ internal static class JsonLogLine
     [ThreadStatic]
     private static JsonConsoleFormatterOptions? t_writerOwner;
 
-    /// <summary>The line for this event, ending in a newline; empty when there is nothing to say (no message, no exception).</summary>
+    /// <summary>The line for this event, ending in a newline; empty, as the framework's formatter, when the message is null and there is no exception.</summary>
     public static ReadOnlySpan<byte> Format<TState>(
         JsonConsoleFormatterOptions options, LogLevel logLevel, string category, EventId eventId, TState state, Exception? exception,
         Func<TState, Exception?, string> formatter, IExternalScopeProvider? scopes)
     {
         var message = formatter(state, exception);
-        if (string.IsNullOrEmpty(message) && exception is null)
+        if (message is null && exception is null)
         {
             return [];
         }
@@ -73,6 +73,19 @@ internal static class JsonLogLine
             for (var i = 0; i < fields.Count; i++)
             {
                 var field = fields[i];
+                if (field.Key != OriginalFormat)
+                {
+                    WriteField(writer, field);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+        else if (state is IReadOnlyCollection<KeyValuePair<string, object?>> collection)
+        {
+            writer.WriteStartObject("State");
+            foreach (var field in collection)
+            {
                 if (field.Key != OriginalFormat)
                 {
                     WriteField(writer, field);
@@ -176,6 +189,9 @@ internal static class JsonLogLine
                 writer.WriteNumber(field.Key, number);
                 break;
             case double number when double.IsFinite(number):
+                writer.WriteNumber(field.Key, number);
+                break;
+            case float number when float.IsFinite(number):
                 writer.WriteNumber(field.Key, number);
                 break;
             case decimal number:
