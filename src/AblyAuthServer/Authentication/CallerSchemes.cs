@@ -25,6 +25,10 @@ public static class CallerSchemes
         return Session;
     }
 
+    /// <summary>The credential of an <c>Authorization: Bearer</c> value, as the JwtBearer handler reads it (after the scheme name, trimmed); null for any other scheme.</summary>
+    public static string? BearerToken(string authorization) =>
+        authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+
     internal static Task ForbidAsync(HttpContext context)
     {
         return ProblemResponses.WriteAsync(context, StatusCodes.Status403Forbidden,

@@ -84,7 +84,7 @@ internal sealed class SessionAuthenticationHandler(
         var authorization = request.Headers.Authorization.ToString();
         if (authorization.Length > 0)
         {
-            return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
+            return CallerSchemes.BearerToken(authorization);
         }
 
         return request.Cookies.TryGetValue(cookieName, out var cookie) && cookie.Length > 0 ? cookie : null;

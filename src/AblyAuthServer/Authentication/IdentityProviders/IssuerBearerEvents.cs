@@ -23,7 +23,8 @@ internal sealed class IssuerBearerEvents(IssuerOptions issuer, PolicySet policie
     /// <summary>A token this replica verified before, still within its exp and signed by a key still published, is not verified again.</summary>
     public override async Task MessageReceived(MessageReceivedContext context)
     {
-        if (BearerToken(context.Request) is not { } token || verified.Find(context.Scheme.Name, token) is not { } entry)
+        if (CallerSchemes.BearerToken(context.Request.Headers.Authorization.ToString()) is not { } token
+            || verified.Find(context.Scheme.Name, token) is not { } entry)
         {
             return;
         }
@@ -120,13 +121,6 @@ internal sealed class IssuerBearerEvents(IssuerOptions issuer, PolicySet policie
         }
 
         context.Features.Set(caller);
-    }
-
-    /// <summary>The bearer value as the JwtBearer handler reads it: after the scheme name, trimmed.</summary>
-    private static string? BearerToken(HttpRequest request)
-    {
-        var authorization = request.Headers.Authorization.ToString();
-        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization[7..].Trim() : null;
     }
 
     /// <summary>Whether the provider's current keys (as the handler last fetched them) still include <paramref name="keyId"/>.</summary>
