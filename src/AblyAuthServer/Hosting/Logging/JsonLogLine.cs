@@ -84,14 +84,7 @@ internal static class JsonLogLine
         else if (state is IReadOnlyCollection<KeyValuePair<string, object?>> collection)
         {
             writer.WriteStartObject("State");
-            foreach (var field in collection)
-            {
-                if (field.Key != OriginalFormat)
-                {
-                    WriteField(writer, field);
-                }
-            }
-
+            WriteFields(writer, collection);
             writer.WriteEndObject();
         }
 
@@ -103,14 +96,7 @@ internal static class JsonLogLine
                 if (scope is IEnumerable<KeyValuePair<string, object?>> fields)
                 {
                     writer.WriteStartObject();
-                    foreach (var field in fields)
-                    {
-                        if (field.Key != OriginalFormat)
-                        {
-                            WriteField(writer, field);
-                        }
-                    }
-
+                    WriteFields(writer, fields);
                     writer.WriteEndObject();
                 }
                 else if (scope is not null)
@@ -167,6 +153,18 @@ internal static class JsonLogLine
 
         t_writerOwner = options;
         return t_writer = new Utf8JsonWriter(buffer, options.JsonWriterOptions);
+    }
+
+    /// <summary>Every field but <c>{OriginalFormat}</c> (the message template, which <c>Message</c> already renders).</summary>
+    private static void WriteFields(Utf8JsonWriter writer, IEnumerable<KeyValuePair<string, object?>> fields)
+    {
+        foreach (var field in fields)
+        {
+            if (field.Key != OriginalFormat)
+            {
+                WriteField(writer, field);
+            }
+        }
     }
 
     private static void WriteField(Utf8JsonWriter writer, KeyValuePair<string, object?> field)
