@@ -1,5 +1,7 @@
 using AblyAuthServer.Authentication.IdentityProviders;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace AblyAuthServer.Authentication;
@@ -37,12 +39,9 @@ public static class AuthenticationSetup
             .AddPolicyScheme(CallerSchemes.Caller, null, _ => { })
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(CallerSchemes.Session, null)
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(CallerSchemes.Basic, null);
-        services.AddOptions<PolicySchemeOptions>(CallerSchemes.Caller).Configure<IEnumerable<ICallerSource>>((scheme, sources) =>
-        {
-            // The session source goes last whatever was registered after it: it takes every request no other claims.
-            ICallerSource[] ordered = [.. sources.Where(s => s is not SessionCallerSource), new SessionCallerSource()];
-            scheme.ForwardDefaultSelector = context => CallerSchemes.Select(ordered, context.Request);
-        });
+        services.AddSingleton<CallerSchemeSelector>();
+        services.AddOptions<PolicySchemeOptions>(CallerSchemes.Caller).Configure<CallerSchemeSelector>((scheme, selector) =>
+            scheme.ForwardDefaultSelector = context => selector.Select(context.Request));
 
         services.AddAuthorizationBuilder()
             .AddPolicy(CallerPolicy, policy => policy
@@ -50,6 +49,7 @@ public static class AuthenticationSetup
                 .RequireAuthenticatedUser()
                 .RequireAssertion(context => !context.User.HasClaim(AuthenticatedCaller.RefusedClaim, "true")))
             .AddPolicy(SessionPolicy, policy => policy.AddAuthenticationSchemes(CallerSchemes.Session).RequireAuthenticatedUser());
+        services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, CallerPolicyEvaluator>());
         return services;
     }
 

@@ -5,25 +5,11 @@ namespace AblyAuthServer.Authentication;
 /// <summary>The authentication scheme names, and the refusal every caller scheme answers a forbidden caller with.</summary>
 public static class CallerSchemes
 {
-    /// <summary>The policy scheme that forwards each request to the scheme its <see cref="ICallerSource"/> names.</summary>
+    /// <summary>The policy scheme that forwards each request to the scheme <see cref="CallerSchemeSelector"/> picks.</summary>
     public const string Caller = "Caller";
     public const string Session = "Session";
     public const string Basic = "Basic";
     public const string Realm = "AblyAuthServer";
-
-    /// <summary>The scheme the first source that claims <paramref name="request"/> names.</summary>
-    public static string Select(ICallerSource[] sources, HttpRequest request)
-    {
-        foreach (var source in sources)
-        {
-            if (source.SchemeFor(request) is { } scheme)
-            {
-                return scheme;
-            }
-        }
-
-        return Session;
-    }
 
     /// <summary>The credential of an <c>Authorization: Bearer</c> value, as the JwtBearer handler reads it (after the scheme name, trimmed); null for any other scheme.</summary>
     public static string? BearerToken(string authorization) =>
