@@ -72,6 +72,31 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Token_Request_Is_Authenticated_Once_By_The_Selected_Scheme_Not_Again_Through_The_Caller_Policy_Scheme()
+    {
+        using var client = _factory.CreateBearerClient((await _factory.LoginAsync("alice")).SessionToken);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ably/token", Ct)).StatusCode);
+        using var scraper = _factory.CreateClient(new() { BaseAddress = new Uri($"http://localhost:{MetricsPort}") });
+
+        var text = await scraper.GetStringAsync("/metrics", Ct);
+
+        Assert.Matches("""aspnetcore_authentication_authenticate_duration_seconds_count\{[^}]*aspnetcore_authentication_scheme="Session"[^}]*\} 1\b""", text);
+        Assert.DoesNotContain("aspnetcore_authentication_scheme=\"Caller\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Kestrels_Memory_Pool_Instruments_Are_Never_Enabled_While_Other_AspNetCore_Instruments_Are()
+    {
+        var meters = _factory.Services.GetRequiredService<IMeterFactory>();
+
+        var pool = meters.Create(TelemetrySetup.MemoryPoolMeterName).CreateCounter<long>("aspnetcore.memory_pool.rented_memory");
+        var hosting = meters.Create("Microsoft.AspNetCore.Hosting").CreateCounter<long>("aspnetcore.test.enabled");
+
+        Assert.False(pool.Enabled);
+        Assert.True(hosting.Enabled);
+    }
+
+    [Fact]
     public async Task The_Metrics_Port_Answers_Nothing_But_Metrics_And_The_Public_Port_Has_No_Metrics()
     {
         using var scraper = _factory.CreateClient(new() { BaseAddress = new Uri($"http://localhost:{MetricsPort}") });

@@ -8,6 +8,9 @@ namespace AblyAuthServer.Hosting.Telemetry;
 
 public static class TelemetrySetup
 {
+    /// <summary>The meter of Kestrel's buffer pool, which the ASP.NET Core instrumentation enables and this server drops.</summary>
+    public const string MemoryPoolMeterName = "Microsoft.AspNetCore.MemoryPool";
+
     /// <summary>
     /// Metrics with OpenTelemetry: ASP.NET Core, Kestrel and runtime instruments and <see cref="AuthMetrics"/>, served to
     /// Prometheus on <c>Metrics:Port</c> only (never on the public port), and exported over OTLP with traces when
@@ -27,6 +30,9 @@ public static class TelemetrySetup
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(AuthMetrics.MeterName)
+                // Kestrel's memory-pool instruments would record on every buffer rented and returned; a dropped
+                // instrument is never enabled, so the pool skips them.
+                .AddView(instrument => instrument.Meter.Name == MemoryPoolMeterName ? MetricStreamConfiguration.Drop : null)
                 // A pull exporter: it costs nothing until scraped, and only the metrics port can scrape it.
                 .AddPrometheusExporter());
         if (otlp)
