@@ -17,7 +17,7 @@ internal static class TokenDetailsEndpoints
     public const string SettingOff =
         "Ably Tokens are off on this server: /ably/token-details needs Ably:AblyTokens (environment Ably__AblyTokens) set to true. Use /ably/token or /ably/token-request instead.";
 
-    public static async Task<Results<Ok<TokenDetails>, ProblemHttpResult>> IssueTokenDetails(
+    public static async Task<Results<BufferedOk<TokenDetails>, ProblemHttpResult>> IssueTokenDetails(
         HttpContext context, AuthenticatedCaller caller, TokenParams parameters, GrantResolver grants, AblyKeySource keys, AblyTokenExchange exchange,
         TokenAudit audit, IOptions<AblyOptions> options, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -55,6 +55,6 @@ internal static class TokenDetailsEndpoints
         }
 
         audit.Issued("token-details", caller, grant, details!.KeyName);
-        return TypedResults.Ok(details);
+        return BufferedOk.Of(details);
     }
 }

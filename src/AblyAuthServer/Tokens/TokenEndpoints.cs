@@ -95,7 +95,7 @@ public static class TokenEndpoints
         return TypedResults.Text(jwt, JwtContentType);
     }
 
-    private static Results<Ok<TokenRequest>, ProblemHttpResult> IssueTokenRequest(
+    private static Results<BufferedOk<TokenRequest>, ProblemHttpResult> IssueTokenRequest(
         AuthenticatedCaller caller, TokenParams parameters, GrantResolver grants, AblyKeySource keys, TokenRequestSigner signer, TokenAudit audit, TimeProvider time)
     {
         var result = grants.Resolve(caller.Account, parameters.ToParameters(), caller.CredentialExpiresAt - time.GetUtcNow());
@@ -111,7 +111,7 @@ public static class TokenEndpoints
 
         var request = signer.Sign(grant, keys.Current.Signing);
         audit.Issued("token-request", caller, grant, request.KeyName);
-        return TypedResults.Ok(request);
+        return BufferedOk.Of(request);
     }
 
     /// <summary>

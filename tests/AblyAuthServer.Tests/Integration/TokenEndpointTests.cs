@@ -366,6 +366,23 @@ public sealed class TokenEndpointTests : IAsyncLifetime
         Assert.NotEqual(first.Mac, second.Mac);
     }
 
+    [Theory]
+    [InlineData("/ably/token", "application/jwt")]
+    [InlineData("/ably/token-request", "application/json")]
+    public async Task Tokens_Go_Out_With_A_Content_Length_Rather_Than_Chunked(string path, string mediaType)
+    {
+        using var client = _factory.CreateBearerClient(_session);
+
+        var response = await client.GetAsync(path, Ct);
+        var body = await response.Content.ReadAsByteArrayAsync(Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+        Assert.Null(response.Headers.TransferEncodingChunked);
+        Assert.True(body.Length > 100);
+    }
+
     [Fact]
     public async Task Jwt_Over_The_Size_Limit_Gets_422_Pointing_To_Token_Request_Which_Still_Works()
     {
