@@ -21,8 +21,9 @@ public static class AuthenticationSetup
     public const string IssuerBearerOpenApiScheme = "issuerBearer";
 
     /// <summary>
-    /// The caller sources (Basic, identity providers, then the session as the fallback), the scheme that picks between them, and the
-    /// authorization policies. There is no default scheme: a request is authenticated only when its endpoint asks for a
+    /// The caller sources (Basic, identity providers, then the session as the fallback), what picks between them (the
+    /// <see cref="CallerPolicyEvaluator"/> when authenticating, the <c>Caller</c> policy scheme for challenges and
+    /// forbids), and the authorization policies. There is no default scheme: a request is authenticated only when its endpoint asks for a
     /// caller, so credentials sent to a probe, a 404 or the OpenAPI document cost nothing (Basic would cost a hash).
     /// A new caller source registers its <see cref="ICallerSource"/> before <see cref="SessionCallerSource"/> and its
     /// scheme (any <see cref="AuthenticationHandler{TOptions}"/>, the framework's included).
@@ -49,7 +50,8 @@ public static class AuthenticationSetup
                 .RequireAuthenticatedUser()
                 .RequireAssertion(context => !context.User.HasClaim(AuthenticatedCaller.RefusedClaim, "true")))
             .AddPolicy(SessionPolicy, policy => policy.AddAuthenticationSchemes(CallerSchemes.Session).RequireAuthenticatedUser());
-        services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, CallerPolicyEvaluator>());
+        // Transient, as the framework registers its own: authorization handlers may depend on the request's scope.
+        services.Replace(ServiceDescriptor.Transient<IPolicyEvaluator, CallerPolicyEvaluator>());
         return services;
     }
 

@@ -35,7 +35,8 @@ public sealed class BufferedOk<TValue> : IResult, IEndpointMetadataProvider, ISt
         response.StatusCode = StatusCode;
         response.ContentType = ContentType;
         response.ContentLength = body.Length;
-        return response.Body.WriteAsync(body, httpContext.RequestAborted).AsTask();
+        // Like Ok<T>, a client that has gone away is not an error: Kestrel discards what is written after an abort.
+        return response.Body.WriteAsync(body).AsTask();
     }
 
     static void IEndpointMetadataProvider.PopulateMetadata(MethodInfo method, EndpointBuilder builder) =>

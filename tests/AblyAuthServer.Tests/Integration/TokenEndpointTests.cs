@@ -373,13 +373,14 @@ public sealed class TokenEndpointTests : IAsyncLifetime
     {
         using var client = _factory.CreateBearerClient(_session);
 
-        var response = await client.GetAsync(path, Ct);
+        // Headers read before the body: once buffered, HttpClient would report the buffer's length whatever was sent.
+        using var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead, Ct);
+        var declaredLength = response.Content.Headers.ContentLength;
         var body = await response.Content.ReadAsByteArrayAsync(Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(mediaType, response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
-        Assert.Null(response.Headers.TransferEncodingChunked);
+        Assert.Equal(body.Length, declaredLength);
         Assert.True(body.Length > 100);
     }
 
