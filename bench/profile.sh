@@ -2,7 +2,8 @@
 # A CPU profile of one token path, as pinned mode runs it: the server alone on one core under wrk on the other,
 # sampled by perf (managed frames named through DOTNET_PerfMapEnabled), folded, and summarised as the share of
 # samples each stage of the pipeline holds (inclusive).
-# Usage: bench/profile.sh [path] [header]        default: /ably/token with a session Bearer
+# Usage: bench/profile.sh [path] [header|cookie]   default: /ably/token with a session Bearer; "cookie" sends the
+#        session as the session cookie instead
 # Output: artifacts/bench/profile-<time>.folded (for flamegraph tools) and .md (the summary); BENCH_PROFILE_SECONDS (15).
 set -euo pipefail
 
@@ -52,7 +53,11 @@ PID=$!
 until curl -fsS -o /dev/null --max-time 1 "$URL/readyz" 2>/dev/null; do kill -0 "$PID" || die "server exited"; sleep 0.05; done
 SESSION=$(curl -fsS -H 'Content-Type: application/json' -d '{"username":"bench","password":"correct horse battery staple"}' "$URL/auth/login" \
   | sed -n 's/.*"sessionToken" *: *"\([^"]*\)".*/\1/p')
-HEADER=${2:-"Authorization: Bearer $SESSION"}
+case ${2:-} in
+  "") HEADER="Authorization: Bearer $SESSION" ;;
+  cookie) HEADER="Cookie: ably_session=$SESSION" ;;
+  *) HEADER=$2 ;;
+esac
 [[ $(curl -sS -o /dev/null -w '%{http_code}' -H "$HEADER" "$URL$PATH_UNDER_TEST") == 200 ]] || die "$PATH_UNDER_TEST did not answer 200"
 
 # Sampled too early, the profile shows the instrumented tier's probes rather than the server: warm until a 5 s window
