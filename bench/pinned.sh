@@ -89,6 +89,9 @@ non2xx() { awk '/Non-2xx or 3xx responses:/ {n = $NF} END {print n + 0}' "$WORK/
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
 pct() { to_ms "$(awk -v p="$2%" '$1 == p {print $2}' "$WORK/$1.wrk")"; }
 
+# median VALUE...: the middle of the values, sorted as numbers (the lower middle of an even count).
+median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
+
 # jit_methods URL: methods the process has JIT-compiled so far (the server's metrics port, or the baseline's /jit-methods).
 jit_methods() {
   curl -fsS --max-time 2 "$1" | awk '/^dotnet_jit_compiled_methods_total/ || /^[0-9]+$/ {n = /^[0-9]+$/ ? $1 : $2} END {printf "%.0f", n}'
@@ -239,10 +242,9 @@ run_stores() {
       p50s+=("$p50") p99s+=("$p99")
       ratios+=("$(awk -v a="$r" -v b="$br" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }') $pair")
     done
-    local sorted median_pair range
-    sorted=$(printf '%s\n' "${ratios[@]}" | sort -n)
-    median_pair=$(sed -n "$(((pairs + 1) / 2))p" <<<"$sorted" | awk '{print $2}')
-    range=$(awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f–%.2f", lo, hi}' <<<"$sorted")
+    local median_pair range ratio
+    median_pair=$(median "${ratios[@]}" | awk '{print $2}')
+    range=$(printf '%s\n' "${ratios[@]}" | sort -n | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f–%.2f", lo, hi}')
     for suffix in row wrk; do
       cp "$WORK/$row_name-$median_pair.$suffix" "$WORK/$row_name.$suffix"
       cp "$WORK/base-$row_name-$median_pair.$suffix" "$WORK/base-$row_name.$suffix"
@@ -251,8 +253,8 @@ run_stores() {
     read -r br bp50 bp99 bcpu _ <"$WORK/base-$row_name.row"
     bad=$bad_all
     # Latency percentiles are the median of the pairs' own: one 5 s row's p99 rests on a few hundred requests.
-    p50=$(printf '%s\n' "${p50s[@]}" | sort -n | sed -n "$(((pairs + 1) / 2))p")
-    p99=$(printf '%s\n' "${p99s[@]}" | sort -n | sed -n "$(((pairs + 1) / 2))p")
+    p50=$(median "${p50s[@]}") p99=$(median "${p99s[@]}")
+    ratio=$(awk -v a="$r" -v b="$br" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
     # Basic may meet the password-check queue's limit at this concurrency: counted in its label, not against the run.
     if [[ $name == basic ]]; then
       ((bad > 0)) && row_label="$row_label, $bad of $(requests "$row_name") answered 429"
@@ -261,8 +263,8 @@ run_stores() {
     fi
     ((pairs > 1)) || range=
     printf '| %s | %s | %s | %s | %s | **%s**%s | %s / %s | %s | %s | %s | %s |\n' "$label" "$MODE_NAME" "$row_label" "$r" "$br" \
-      "$(awk -v a="$r" -v b="$br" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')" "${range:+ ($range)}" "$p50" "$p99" "$cpu" "$bcpu" "$alloc" "$rss" >>"$ROWS"
-    echo "$name $(awk -v a="$r" -v b="$br" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') $p99 $rss" >>"$WORK/verdicts-$stores-$MODE_NAME"
+      "$ratio" "${range:+ ($range)}" "$p50" "$p99" "$cpu" "$bcpu" "$alloc" "$rss" >>"$ROWS"
+    echo "$name $ratio $p99 $rss" >>"$WORK/verdicts-$stores-$MODE_NAME"
   done
   if [[ $stores == sqlite && $MODE_NAME == default ]]; then
     python3 "$ROOT/bench/lib/rss.py" "$pid" "http://127.0.0.1:$metrics/metrics" >"$WORK/rss.md" 2>&1 || echo "(no breakdown: rss.py failed)" >"$WORK/rss.md"
